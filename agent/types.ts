@@ -1,0 +1,41 @@
+// The seam between the chat service and whatever answers: the LLM loop or the
+// offline planner. An agent only emits events; it never sees a transport.
+import type { Logger } from 'pino'
+
+export type AgentEvent =
+  | { type: 'tool_start'; tool: string; line: string }
+  | { type: 'token'; token: string }
+
+export interface ChatTurn {
+  role: 'human' | 'jelly'
+  content: string
+}
+
+export interface AgentInput {
+  message: string
+  /** The user's recent human and Jelly messages, oldest first, without the new one. */
+  history: ChatTurn[]
+  signal: AbortSignal
+  log: Logger
+  emit(event: AgentEvent): void
+}
+
+export interface Usage {
+  promptTokens: number
+  completionTokens: number
+}
+
+export interface AgentResult {
+  answer: string
+  /** Names of the tools that ran, in start order. */
+  tools: string[]
+  mode: 'llm' | 'offline' | 'fallback'
+  toolRounds?: number
+  usage?: Usage
+  model?: string
+  costUsd?: number
+}
+
+export interface Agent {
+  run(input: AgentInput): Promise<AgentResult>
+}

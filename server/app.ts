@@ -1,0 +1,61 @@
+// buildApp(): the Fastify application, in layers — third-party plugins, then the
+// transports, then routes. It receives ready-made services and owns no resources
+// besides its sockets, so tests and server/start.ts compose it the same way.
+import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify'
+import cors from '@fastify/cors'
+import websocket from '@fastify/websocket'
+import type { Config } from './config.ts'
+import type { ChatService } from './chat-service.ts'
+import { ServiceUnavailableError } from './chat-service.ts'
+import type { ChatRepository } from '../db/chat-repository.ts'
+import { describeValidationErrors } from './message-input.ts'
+import { chatRoutes } from './routes/chat.ts'
+import { adminRoutes, type SearchFn } from './routes/admin.ts'
+import { statusRoutes } from './routes/status.ts'
+import { attachSocketIo } from './transports/socket-io.ts'
+import { websocketRoute } from './transports/websocket.ts'
+
+export interface AppServices {
+  config: Config
+  chat: ChatService
+  repository: ChatRepository
+  search: SearchFn
+  logger: FastifyBaseLogger
+}
+
+export async function buildApp(services: AppServices) {
+  const { config } = services
+  const app = Fastify({
+    loggerInstance: services.logger,
+    // A message may be up to maxMessageChars of 4-byte characters, plus the envelope.
+    bodyLimit: Math.max(64 * 1024, config.maxMessageChars * 4 + 4096),
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ServiceUnavailableError) return reply.code(503).send({ error: error.message })
+    const status = error.statusCode ?? 500
+    if (status < 500) return reply.code(status).send({ error: clientErrorMessage(error) })
+    request.log.error({ err: error }, 'request failed')
+    return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
+  })
+
+  await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
+  await app.register(websocket, { options: { maxPayload: config.maxMessageChars * 4 + 4096 } })
+
+  attachSocketIo(app, services)
+  await app.register(websocketRoute, services)
+  await app.register(chatRoutes, services)
+  await app.register(adminRoutes, services)
+  await app.register(statusRoutes, services)
+  return app
+}
+
+function clientErrorMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+    return 'body must be valid JSON'
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON (Content-Type: application/json)'
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
+  return error.message
+}

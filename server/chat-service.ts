@@ -1,0 +1,138 @@
+// The one message path. Transports validate input and translate ChatEvents to
+// their wire format; everything else (storage order, per-user ordering, the
+// agent, the turn log) happens here.
+import type { Logger } from 'pino'
+import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
+import type { ChatRepository } from '../db/chat-repository.ts'
+
+export const GREETING =
+  "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
+
+export type ChatEvent =
+  | { type: 'tool_start'; tool_name: string }
+  | { type: 'final_answer_token'; token: string }
+  | { type: 'final_message'; message: string }
+  | { type: 'error'; error: string }
+
+export type EmitChatEvent = (event: ChatEvent) => void
+
+export class ServiceUnavailableError extends Error {}
+
+export interface ChatServiceOptions {
+  repository: ChatRepository
+  agent: Agent
+  log: Logger
+  historyWindow: number
+  turnTimeoutMs: number
+}
+
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs }: ChatServiceOptions) {
+  // Turns of one user run one after the other; the map holds each user's tail.
+  const userQueues = new Map<string, Promise<unknown>>()
+  const inFlight = new Set<Promise<unknown>>()
+  let accepting = true
+
+  async function handleMessage(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+    if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    const previous = userQueues.get(userToken) ?? Promise.resolve()
+    const turn = previous.then(() => runTurn(userToken, message, application, safely(emit)))
+    const tail = turn.catch(() => undefined)
+    userQueues.set(userToken, tail)
+    inFlight.add(tail)
+    void tail.then(() => {
+      inFlight.delete(tail)
+      if (userQueues.get(userToken) === tail) userQueues.delete(userToken)
+    })
+    return turn
+  }
+
+  async function runTurn(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+    const started = performance.now()
+    const userId = await repository.ensureUser(userToken, GREETING, application)
+    await repository.addMessage(userId, 'human', message, application)
+    const turnLog = log.child({ userId, application })
+    const history = await repository.recentTurns(userId, historyWindow)
+
+    // Tool lines are stored in the order they start, without holding up the agent.
+    let toolWrites: Promise<unknown> = Promise.resolve()
+    const onAgentEvent = (event: AgentEvent) => {
+      if (event.type === 'tool_start') {
+        toolWrites = toolWrites.then(() => repository.addMessage(userId, 'tool', event.line, application))
+        emit({ type: 'tool_start', tool_name: event.line })
+      } else {
+        emit({ type: 'final_answer_token', token: event.token })
+      }
+    }
+
+    let result: AgentResult
+    try {
+      result = await agent.run({
+        message,
+        history: history.map((row) => ({ role: row.message_type, content: row.content })),
+        signal: AbortSignal.timeout(turnTimeoutMs),
+        log: turnLog,
+        emit: onAgentEvent,
+      })
+    } catch (error) {
+      turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
+      await toolWrites
+      throw error
+    }
+    await toolWrites
+    await repository.addMessage(userId, 'jelly', result.answer, application)
+    await repository.addQa(message, result.answer)
+    emit({ type: 'final_message', message: result.answer })
+    turnLog.info(
+      {
+        mode: result.mode,
+        tools: result.tools,
+        toolRounds: result.toolRounds,
+        model: result.model,
+        usage: result.usage,
+        costUsd: result.costUsd,
+        durationMs: elapsed(started),
+        outcome: 'answered',
+      },
+      'turn',
+    )
+    return result.answer
+  }
+
+  async function history(userToken: string, application: string | null) {
+    const userId = await repository.ensureUser(userToken, GREETING, application)
+    return repository.history(userId)
+  }
+
+  /** Stops taking new messages and waits (bounded) for the ones under way. */
+  async function drain(timeoutMs: number): Promise<boolean> {
+    accepting = false
+    const all = Promise.all([...inFlight]).then(() => true)
+    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref())
+    return Promise.race([all, timeout])
+  }
+
+  return { handleMessage, history, drain }
+}
+
+export type ChatService = ReturnType<typeof createChatService>
+
+// A client that vanished mid-turn must not break the turn.
+function safely(emit: EmitChatEvent): EmitChatEvent {
+  return (event) => {
+    try {
+      emit(event)
+    } catch {
+      // The transport is gone; the turn is still stored.
+    }
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started)
+}
+
+/** What a user may see of a failed turn: our own words, never internals. */
+export function userFacingError(error: unknown): string {
+  if (error instanceof ServiceUnavailableError) return error.message
+  return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
+}

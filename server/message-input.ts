@@ -1,0 +1,56 @@
+// The shape of an incoming chat message, as one JSON Schema shared by REST
+// (Fastify validates bodies with it) and the socket transports (compiled here),
+// so every transport rejects bad input with the same words.
+import { Ajv, type ErrorObject } from 'ajv'
+
+export interface UserMessage {
+  user_token: string
+  message: string
+  application?: string
+}
+
+export function userMessageSchema(maxMessageChars: number) {
+  return {
+    type: 'object',
+    properties: {
+      user_token: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+      message: { type: 'string', minLength: 1, maxLength: maxMessageChars, pattern: '\\S' },
+      application: { type: 'string', maxLength: 100 },
+    },
+    required: ['user_token', 'message'],
+  } as const
+}
+
+// Fastify's own Ajv coerces types (5 would become "5"); chat input is checked strictly.
+const strictAjv = new Ajv({ allErrors: false, coerceTypes: false })
+
+/** For Fastify routes that take chat input: the same strict Ajv the sockets use. */
+export const strictValidatorCompiler = ({ schema }: { schema: object }) => strictAjv.compile(schema)
+
+export function createMessageValidator(maxMessageChars: number) {
+  const check = strictAjv.compile<UserMessage>(userMessageSchema(maxMessageChars))
+  return (input: unknown): { value: UserMessage } | { error: string } => {
+    if (check(input)) return { value: input }
+    return { error: describeValidationErrors(check.errors ?? [], 'body') }
+  }
+}
+
+/** Turns Ajv's errors into one sentence that names the field. */
+export function describeValidationErrors(errors: Partial<ErrorObject>[], context: string): string {
+  const error = errors[0]
+  if (!error) return `${context} is invalid`
+  const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : ''
+  switch (error.keyword) {
+    case 'required':
+      return `${(error.params as { missingProperty: string }).missingProperty} is required`
+    case 'type':
+      return field ? `${field} must be a ${(error.params as { type: string }).type}` : `${context} must be a JSON ${(error.params as { type: string }).type}`
+    case 'minLength':
+    case 'pattern':
+      return `${field} must not be empty`
+    case 'maxLength':
+      return `${field} is too long (the limit is ${(error.params as { limit: number }).limit} characters)`
+    default:
+      return `${field || context} ${error.message ?? 'is invalid'}`
+  }
+}

@@ -1,0 +1,98 @@
+// Endpoints for operators: the answered questions and the wiki retrieval.
+// Both are admin-only once ADMIN_TOKEN is set.
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppServices } from '../app.ts'
+
+export interface SearchHit {
+  source: string
+  title: string
+  url: string
+  heading: string
+  score: number
+  content: string
+}
+
+export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
+
+const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
+
+export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config, repository, search }) => {
+  const adminOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (config.adminToken && !bearerMatches(request.headers.authorization, config.adminToken)) {
+      return reply.code(401).send({ error: 'Authorization: Bearer <ADMIN_TOKEN> is required' })
+    }
+  }
+
+  app.get<{ Querystring: { limit: number; before?: string } }>('/messages_answers', {
+    preHandler: adminOnly,
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          // An id from a previous page (its smallest), or an ISO date.
+          before: { type: 'string', pattern: '^(\\d+|\\d{4}-\\d{2}-\\d{2}[T ]?[\\d:.]*Z?([+-]\\d{2}:?\\d{2})?)$' },
+        },
+      },
+      response: {
+        200: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { id: { type: 'integer' }, date: { type: 'string' }, question: { type: 'string' }, answer: { type: 'string' } },
+            required: ['id', 'date', 'question', 'answer'],
+          },
+        },
+        '4xx': errorReply,
+      },
+    },
+    handler: async (request, reply) => {
+      const { limit, before } = request.query
+      if (before === undefined) return repository.listQa(limit)
+      if (/^\d+$/.test(before)) return repository.listQa(limit, { id: Number(before) })
+      const date = new Date(before)
+      if (Number.isNaN(date.getTime())) return reply.code(400).send({ error: 'before must be an id or an ISO date' })
+      return repository.listQa(limit, { date })
+    },
+  })
+
+  app.get<{ Querystring: { q: string; k: number } }>('/search', {
+    preHandler: adminOnly,
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          q: { type: 'string', minLength: 1, maxLength: 1000, pattern: '\\S' },
+          k: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
+        },
+        required: ['q'],
+      },
+      response: {
+        200: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              source: { type: 'string' },
+              title: { type: 'string' },
+              url: { type: 'string' },
+              heading: { type: 'string' },
+              score: { type: 'number' },
+              content: { type: 'string' },
+            },
+            required: ['source', 'title', 'url', 'heading', 'score', 'content'],
+          },
+        },
+        '4xx': errorReply,
+      },
+    },
+    handler: async (request) => search(request.query.q, { k: request.query.k }),
+  })
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? '')
+  const expected = Buffer.from(token)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { AppServices } from '../app.ts'
+import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
+
+const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
+
+const historyEntry = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    message_type: { type: 'string', enum: ['human', 'jelly', 'tool'] },
+    content: { type: 'string' },
+    timestamp: { type: 'string' },
+    application: { type: ['string', 'null'] },
+  },
+  required: ['id', 'message_type', 'content', 'timestamp', 'application'],
+} as const
+
+export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, config }) => {
+  app.post<{ Body: UserMessage }>('/user_message', {
+    validatorCompiler: strictValidatorCompiler,
+    schema: {
+      body: userMessageSchema(config.maxMessageChars),
+      response: {
+        200: { type: 'object', properties: { response: { type: 'string' } }, required: ['response'] },
+        '4xx': errorReply,
+        '5xx': errorReply,
+      },
+    },
+    handler: async (request) => {
+      const { user_token, message, application } = request.body
+      // REST has no stream: the answer is returned once the turn is stored.
+      const response = await chat.handleMessage(user_token, message, application ?? null, () => undefined)
+      return { response }
+    },
+  })
+
+  app.post<{ Body: { user_token: string } }>('/history', {
+    validatorCompiler: strictValidatorCompiler,
+    schema: {
+      body: {
+        type: 'object',
+        properties: { user_token: userMessageSchema(config.maxMessageChars).properties.user_token },
+        required: ['user_token'],
+      },
+      response: { 200: { type: 'array', items: historyEntry }, '4xx': errorReply, '5xx': errorReply },
+    },
+    handler: async (request) => chat.history(request.body.user_token, null),
+  })
+}

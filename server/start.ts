@@ -1,0 +1,53 @@
+// Composition root: connect the database, migrate, build tools, agent, chat
+// service and app, listen. stop() drains turns before closing anything.
+import type { Logger } from 'pino'
+import type { Config } from './config.ts'
+import { createLogger } from './logger.ts'
+import { connectDatabase } from '../db/connect.ts'
+import { migrate } from '../db/migrate.ts'
+import { chatRepository } from '../db/chat-repository.ts'
+import { mathTool } from '../tools/math.ts'
+import { createOfflineAgent } from '../agent/offline.ts'
+import { createChatService } from './chat-service.ts'
+import { buildApp } from './app.ts'
+
+export interface RunningServer {
+  url: string
+  port: number
+  stop(): Promise<void>
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await connectDatabase(config)
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated')
+
+    const repository = chatRepository(db.sql)
+    const tools = [mathTool]
+    const agent = createOfflineAgent(tools)
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
+    const app = await buildApp({ config, chat, repository, search: async () => [], logger })
+    await app.listen({ port: config.port, host: config.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+
+    let stopping: Promise<void> | undefined
+    return {
+      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+      port,
+      stop: () =>
+        (stopping ??= (async () => {
+          const drained = await chat.drain(config.shutdownGraceMs)
+          if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
+          await app.close()
+          await db.close()
+          logger.info('stopped')
+        })()),
+    }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}

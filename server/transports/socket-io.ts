@@ -1,0 +1,44 @@
+// Socket.IO on the same port. Accepts `user_message` as an object or as
+// positional (user_token, message, application), with an optional ack.
+import { Server } from 'socket.io'
+import type { FastifyInstance } from 'fastify'
+import type { AppServices } from '../app.ts'
+import { createMessageValidator } from '../message-input.ts'
+import { userFacingError, type ChatEvent } from '../chat-service.ts'
+
+type Ack = (reply: { response: string } | { error: string }) => void
+
+export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
+  const validate = createMessageValidator(config.maxMessageChars)
+  const io = new Server(app.server, {
+    cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
+    maxHttpBufferSize: config.maxMessageChars * 4 + 4096,
+  })
+
+  io.on('connection', (socket) => {
+    socket.on('user_message', (...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined
+      const input = args.length === 1 && typeof args[0] === 'object' ? args[0] : { user_token: args[0], message: args[1], application: args[2] ?? undefined }
+      const checked = validate(input)
+      if ('error' in checked) {
+        socket.emit('error', { error: checked.error })
+        ack?.({ error: checked.error })
+        return
+      }
+      const { user_token, message, application } = checked.value
+      const emit = ({ type, ...payload }: ChatEvent) => void socket.emit(type, payload)
+      chat.handleMessage(user_token, message, application ?? null, emit).then(
+        (response) => ack?.({ response }),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'socket.io turn failed')
+          socket.emit('error', { error: userFacingError(error) })
+          ack?.({ error: userFacingError(error) })
+        },
+      )
+    })
+  })
+
+  app.addHook('onClose', async () => {
+    await io.close()
+  })
+}

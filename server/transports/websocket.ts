@@ -1,0 +1,38 @@
+// A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
+import type { FastifyPluginAsync } from 'fastify'
+import type { AppServices } from '../app.ts'
+import { createMessageValidator } from '../message-input.ts'
+import { userFacingError, type ChatEvent } from '../chat-service.ts'
+
+export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
+  const validate = createMessageValidator(config.maxMessageChars)
+
+  app.get('/ws', { websocket: true }, (socket) => {
+    const send = (event: ChatEvent) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
+    }
+    socket.on('message', (data, isBinary) => {
+      const frame = isBinary ? undefined : parseJson(data.toString())
+      if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+        return send({ type: 'error', error: 'frame must be a JSON object like {"type":"user_message","user_token":"...","message":"..."}' })
+      }
+      const { type, ...body } = frame as Record<string, unknown>
+      if (type !== 'user_message') return send({ type: 'error', error: `unknown frame type ${JSON.stringify(type ?? null)}; expected "user_message"` })
+      const checked = validate(body)
+      if ('error' in checked) return send({ type: 'error', error: checked.error })
+      const { user_token, message, application } = checked.value
+      chat.handleMessage(user_token, message, application ?? null, send).catch((error: unknown) => {
+        app.log.error({ err: error }, 'websocket turn failed')
+        send({ type: 'error', error: userFacingError(error) })
+      })
+    })
+  })
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

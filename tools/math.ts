@@ -1,0 +1,138 @@
+// Arithmetic with expr-eval-fork (which fixes GHSA-8gw3-rxh4-v6jx), narrowed
+// further: numbers, arithmetic operators and a fixed list of math functions.
+// No variables, member access, assignment, function definition, strings,
+// arrays or comparisons, so user-steered text cannot reach any JavaScript object.
+import { Parser } from 'expr-eval-fork'
+import { ToolError, type Tool } from './types.ts'
+
+export const MAX_EXPRESSION_CHARS = 200
+
+const FUNCTIONS = ['sqrt', 'cbrt', 'abs', 'ceil', 'floor', 'round', 'trunc', 'exp', 'ln', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'min', 'max', 'pow', 'sign']
+const CONSTANTS = ['PI', 'E']
+// Checked before parsing: anything else (quotes, brackets, dots between words, `=`...) never reaches the parser.
+const ALLOWED_TEXT = /^[\d\s.+\-*/^%(),!a-zA-Z]*$/
+
+const parser = new Parser({
+  allowMemberAccess: false,
+  operators: {
+    assignment: false,
+    fndef: false,
+    in: false,
+    concatenate: false,
+    conditional: false,
+    logical: false,
+    comparison: false,
+    length: false,
+    random: false,
+  },
+})
+for (const name of Object.keys(parser.functions)) {
+  if (!FUNCTIONS.includes(name)) delete parser.functions[name]
+}
+for (const name of Object.keys(parser.consts)) {
+  if (!CONSTANTS.includes(name)) delete parser.consts[name]
+}
+// The typings omit binaryOps; replacing / and % turns Infinity into a clear error.
+const binaryOps = (parser as unknown as { binaryOps: Record<string, (a: number, b: number) => number> }).binaryOps
+for (const operator of ['/', '%']) {
+  const apply = binaryOps[operator]
+  binaryOps[operator] = (a: number, b: number) => {
+    if (b === 0) throw new ToolError('Division by zero is undefined.', 'failed')
+    return apply(a, b)
+  }
+}
+
+export interface MathResult {
+  expression: string
+  result: number
+  formatted: string
+}
+
+export function evaluateExpression(input: string): MathResult {
+  const expression = input.trim()
+  if (!expression) throw new ToolError('The expression is empty.', 'invalid_argument')
+  if (expression.length > MAX_EXPRESSION_CHARS) {
+    throw new ToolError(`The expression is too long (${expression.length} characters; the limit is ${MAX_EXPRESSION_CHARS}).`, 'invalid_argument')
+  }
+  if (!ALLOWED_TEXT.test(expression)) {
+    throw new ToolError('The expression may only contain numbers, + - * / ^ % !, parentheses and math functions like sqrt.', 'invalid_argument')
+  }
+  const words = expression.match(/[a-zA-Z_]\w*/g) ?? []
+  const unknown = words.find((word) => !FUNCTIONS.includes(word) && !CONSTANTS.includes(word))
+  if (unknown) throw new ToolError(`"${unknown}" is not a number or a known math function.`, 'invalid_argument')
+
+  let value: unknown
+  try {
+    value = parser.parse(expression).evaluate({})
+  } catch (error) {
+    if (error instanceof ToolError) throw error
+    throw new ToolError(`I could not read "${expression}" as arithmetic: ${(error as Error).message}.`, 'invalid_argument')
+  }
+  if (typeof value !== 'number') throw new ToolError('The expression does not evaluate to a number.', 'invalid_argument')
+  if (Number.isNaN(value)) throw new ToolError('The result is not a real number (for example the square root of a negative number).', 'failed')
+  if (!Number.isFinite(value)) throw new ToolError('The result is too large to represent.', 'failed')
+  return { expression, result: value, formatted: formatNumber(value) }
+}
+
+/** Twelve significant digits hide binary noise (0.1 + 0.2) and keep answers exact to the eye. */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return value.toLocaleString('en-US', { useGrouping: false })
+  const rounded = Number(value.toPrecision(12))
+  return Math.abs(rounded) >= 1e21 || (Math.abs(rounded) < 1e-6 && rounded !== 0) ? rounded.toExponential() : String(rounded)
+}
+
+export const mathTool: Tool<{ expression: string }, MathResult> = {
+  name: 'calculator',
+  description:
+    'Evaluates an arithmetic expression exactly. Use it for any calculation instead of doing math in your head. ' +
+    'Supports + - * / ^ (power) % (remainder) ! (factorial), parentheses, PI, E and sqrt, cbrt, abs, round, floor, ceil, trunc, exp, ln, log10, log2, sin, cos, tan, min, max, pow. ' +
+    'Write percentages as multiplication, e.g. 15% of 2000 is 0.15 * 2000.',
+  parameters: {
+    type: 'object',
+    properties: { expression: { type: 'string', description: 'The expression, e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
+    required: ['expression'],
+    additionalProperties: false,
+  },
+  startLine: "Let's do the math together 🧮",
+  async run({ expression }) {
+    return evaluateExpression(expression)
+  },
+  offline: {
+    plan: ({ message }) => {
+      const expression = expressionFromWords(message)
+      return expression ? { expression } : undefined
+    },
+    answer: ({ expression, formatted }) => `${expression} = ${formatted} 🧮`,
+  },
+}
+
+// Plain-word arithmetic → an expression, for offline mode. Only messages that
+// are arithmetic and nothing else qualify, so "what is DeFiChain?" stays a wiki question.
+const WORD_OPERATORS: [RegExp, string][] = [
+  [/(\d(?:[\d.,]*\d)?)\s*(?:%|percent)\s+of\s+/g, '$1 / 100 * '],
+  [/\bsquare\s+root\s+of\s+(\d+(?:\.\d+)?)/g, 'sqrt($1)'],
+  [/\bcube\s+root\s+of\s+(\d+(?:\.\d+)?)/g, 'cbrt($1)'],
+  [/(\d)\s*squared\b/g, '$1^2'],
+  [/(\d)\s*cubed\b/g, '$1^3'],
+  [/\b(?:to\s+the\s+power\s+of|raised\s+to(?:\s+the\s+power\s+of)?|to\s+the)\b/g, '^'],
+  [/\bdivided\s+by\b|\bover\b|÷/g, '/'],
+  [/\b(?:multiplied\s+by|times)\b|×/g, '*'],
+  [/\bplus\b|\badded\s+to\b/g, '+'],
+  [/\bminus\b|\bless\b/g, '-'],
+  [/\bmod(?:ulo)?\b/g, '%'],
+  [/(\d)\s*x\s*(?=[\d(])/g, '$1 * '],
+]
+
+const QUESTION_PREFIX = /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
+
+export function expressionFromWords(message: string): string | undefined {
+  let text = message.toLowerCase().trim().replace(/[?!.=]+\s*$/, '').replace(QUESTION_PREFIX, '')
+  while (/\d,\d{3}(?!\d)/.test(text)) text = text.replace(/(\d),(\d{3})(?!\d)/, '$1$2')
+  for (const [pattern, replacement] of WORD_OPERATORS) text = text.replace(pattern, replacement)
+  text = text.replace(/\bpi\b/g, 'PI').replace(/\s+/g, ' ').trim()
+  if (!/\d/.test(text) || !/[-+*/^%!(]|sqrt|cbrt/.test(text)) return undefined
+  if (!ALLOWED_TEXT.test(text) || text.length > MAX_EXPRESSION_CHARS) return undefined
+  const words = text.match(/[a-zA-Z_]\w*/g) ?? []
+  if (words.some((word) => !FUNCTIONS.includes(word) && !CONSTANTS.includes(word))) return undefined
+  return text
+}
