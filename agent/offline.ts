@@ -15,7 +15,7 @@ export const CAPABILITIES =
   '• questions about DeFiChain answered from the wiki, with links 📚\n' +
   'What would you like to know? 🌊'
 
-export function createOfflineAgent(tools: Tool[], mode: AgentResult['mode'] = 'offline'): Agent {
+export function createOfflineAgent(tools: Tool[]): Agent {
   const planners = tools.filter((tool) => tool.offline)
   return {
     async run(input: AgentInput): Promise<AgentResult> {
@@ -23,16 +23,16 @@ export function createOfflineAgent(tools: Tool[], mode: AgentResult['mode'] = 'o
         message: input.message,
         recentHumanMessages: input.history.filter((turn) => turn.role === 'human').map((turn) => turn.content),
       }
-      if (SMALL_TALK.test(input.message.trim())) return reply(input, CAPABILITIES, [], mode)
+      if (SMALL_TALK.test(input.message.trim())) return reply(input, CAPABILITIES, [])
 
       for (const tool of planners) {
         const args = tool.offline!.plan(context)
         if (args === undefined) continue
         input.emit({ type: 'tool_start', tool: tool.name, line: tool.startLine })
         const answer = await runForAnswer(tool, args, input, context)
-        return reply(input, answer, [tool.name], mode)
+        return reply(input, answer, [tool.name])
       }
-      return reply(input, CAPABILITIES, [], mode)
+      return reply(input, CAPABILITIES, [])
     },
   }
 }
@@ -48,7 +48,7 @@ async function runForAnswer(tool: Tool, args: unknown, input: AgentInput, contex
   }
 }
 
-function reply(input: AgentInput, answer: string, tools: string[], mode: AgentResult['mode']): AgentResult {
+function reply(input: AgentInput, answer: string, tools: string[]): AgentResult {
   streamText(answer, input.emit)
-  return { answer, tools, mode }
+  return { answer, tools, mode: 'offline' }
 }

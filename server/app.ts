@@ -1,6 +1,8 @@
 // buildApp(): the Fastify application, in layers — third-party plugins, then the
 // transports, then routes. It receives ready-made services and owns no resources
 // besides its sockets, so tests and server/start.ts compose it the same way.
+import { EventEmitter } from 'node:events'
+import type { Server } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
@@ -41,7 +43,13 @@ export async function buildApp(services: AppServices) {
   })
 
   await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
-  await app.register(websocket, { options: { maxPayload: config.maxMessageChars * 4 + 4096 } })
+  // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
+  // latter answers 404 to paths it has no route for: give it only the others.
+  const plainUpgrades = new EventEmitter()
+  app.server.on('upgrade', (request, socket, head) => {
+    if (!request.url?.startsWith('/socket.io/')) plainUpgrades.emit('upgrade', request, socket, head)
+  })
+  await app.register(websocket, { options: { server: plainUpgrades as Server, maxPayload: config.maxMessageChars * 4 + 4096 } })
 
   attachSocketIo(app, services)
   await app.register(websocketRoute, services)

@@ -8,6 +8,7 @@ import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
+import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
 import { buildApp } from './app.ts'
 
@@ -25,7 +26,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
     const repository = chatRepository(db.sql)
     const tools = [mathTool]
-    const agent = createOfflineAgent(tools)
+    const offline = createOfflineAgent(tools)
+    const agent = config.llmEnabled
+      ? createLlmAgent({
+          tools,
+          fallback: offline,
+          model: config.llmModel,
+          apiKey: config.openaiApiKey,
+          baseUrl: config.openaiBaseUrl,
+          maxToolRounds: config.maxToolRounds,
+          toolTimeoutMs: config.toolTimeoutMs,
+          prices: config.llmPrices,
+        })
+      : offline
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
     const app = await buildApp({ config, chat, repository, search: async () => [], logger })
     await app.listen({ port: config.port, host: config.host })

@@ -1,32 +1,34 @@
 // Starts the real server in-process on a loopback port with its own embedded
 // database in a temp folder, and stops it when the test ends.
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Test } from 'tap'
 import { loadConfig } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
+import { freshDataDir } from './data-dir.ts'
 
 export interface TestServer {
   url: string
+  /** Every log line the server wrote, parsed (TEST_LOG_LEVEL, default info). */
+  logs: Record<string, any>[]
   port: number
   dataDir: string
   stop(): Promise<void>
 }
 
 export async function startServer(t: Test, env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'jelly-test-')))
+  const dataDir = env.DATA_DIR ?? (await freshDataDir())
   const config = loadConfig({
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     ...env,
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
   })
-  const server = await start(config, createLogger(config.logLevel))
+  const logs: Record<string, any>[] = []
+  const collect = { write: (line: string) => void logs.push(JSON.parse(line)) }
+  const server = await start(config, createLogger(config.logLevel, collect))
   let stopped = false
   const stop = async () => {
     if (stopped) return
@@ -34,5 +36,5 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     await server.stop()
   }
   t.teardown(stop)
-  return { url: server.url, port: server.port, dataDir, stop }
+  return { url: server.url, logs, port: server.port, dataDir, stop }
 }
