@@ -22,6 +22,8 @@ export function chatRepository(sql: Sql) {
   return {
     /** Finds the user, or creates it together with Jelly's greeting as its first message. */
     async ensureUser(userToken: string, greeting: string, application: string | null): Promise<number> {
+      const [known] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
+      if (known) return Number(known.user_id)
       const [created] = await sql<{ user_id: string }[]>`
         with new_user as (
           insert into users (user_token) values (${userToken})
@@ -33,19 +35,40 @@ export function chatRepository(sql: Sql) {
         )
         select user_id from new_user`
       if (created) return Number(created.user_id)
-      // Either an existing user, or one a concurrent request created after this statement's snapshot.
+      // A concurrent request created the user after this statement's snapshot.
       const [existing] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
       return Number(existing.user_id)
     },
 
-    async findUserId(userToken: string): Promise<number | undefined> {
-      const [row] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-      return row ? Number(row.user_id) : undefined
+    /**
+     * Stores the human message and returns the `window` human and Jelly messages
+     * before it, oldest first: one round trip at the start of every turn.
+     */
+    async addHumanMessage(userId: number, content: string, application: string | null, window: number): Promise<{ message_type: 'human' | 'jelly'; content: string }[]> {
+      const rows = await sql<{ message_type: 'human' | 'jelly'; content: string }[]>`
+        with human as (
+          insert into chat_messages (user_id, message_type, content, application)
+          values (${userId}, 'human', ${content}, ${application})
+        )
+        select message_type, content from chat_messages
+        where user_id = ${userId} and message_type in ('human', 'jelly')
+        order by id desc limit ${window}`
+      return rows.reverse()
     },
 
-    async addMessage(userId: number, type: MessageType, content: string, application: string | null): Promise<void> {
+    async addToolMessage(userId: number, content: string, application: string | null): Promise<void> {
       await sql`insert into chat_messages (user_id, message_type, content, application)
-                values (${userId}, ${type}, ${content}, ${application})`
+                values (${userId}, 'tool', ${content}, ${application})`
+    },
+
+    /** Stores Jelly's answer and the question/answer pair together. */
+    async completeTurn(userId: number, question: string, answer: string, application: string | null): Promise<void> {
+      await sql`
+        with jelly as (
+          insert into chat_messages (user_id, message_type, content, application)
+          values (${userId}, 'jelly', ${answer}, ${application})
+        )
+        insert into qa (question, answer) values (${question}, ${answer})`
     },
 
     async history(userId: number): Promise<StoredMessage[]> {
@@ -53,21 +76,6 @@ export function chatRepository(sql: Sql) {
         select id, message_type, content, timestamp, application
         from chat_messages where user_id = ${userId} order by id`
       return rows.map((row) => ({ ...row, id: Number(row.id), timestamp: row.timestamp.toISOString() }))
-    },
-
-    /** The last `limit` human and Jelly messages before the newest human one, oldest first. */
-    async recentTurns(userId: number, limit: number): Promise<{ message_type: 'human' | 'jelly'; content: string }[]> {
-      if (limit === 0) return []
-      const rows = await sql<{ message_type: 'human' | 'jelly'; content: string }[]>`
-        select message_type, content from chat_messages
-        where user_id = ${userId} and message_type in ('human', 'jelly')
-          and id < (select max(id) from chat_messages where user_id = ${userId} and message_type = 'human')
-        order by id desc limit ${limit}`
-      return rows.reverse()
-    },
-
-    async addQa(question: string, answer: string): Promise<void> {
-      await sql`insert into qa (question, answer) values (${question}, ${answer})`
     },
 
     async listQa(limit: number, before?: { id: number } | { date: Date }): Promise<QaEntry[]> {

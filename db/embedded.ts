@@ -1,12 +1,11 @@
 // The embedded database: PGlite (Postgres compiled to WebAssembly) with pgvector,
-// served over the Postgres wire protocol on a private Unix socket so the rest of
-// the code talks to it through postgres.js exactly as it talks to a real server.
+// in a worker thread, served over the Postgres wire protocol on a private Unix
+// socket, so the rest of the code talks to it through postgres.js exactly as it
+// talks to a real server.
 import { mkdtemp, mkdir, rm, open, readFile, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { vector } from '@electric-sql/pglite-pgvector'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { Worker } from 'node:worker_threads'
 
 export interface EmbeddedPostgres {
   socketPath: string
@@ -17,27 +16,45 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const dir = resolve(dataDir)
   await mkdir(dir, { recursive: true })
   const releaseLock = await lockDataDir(dir)
-  try {
-    const db = await PGlite.create(join(dir, 'pgdata'), { extensions: { vector } })
-    // A private 0700 folder keeps the socket away from other local users; its
-    // short path stays under the 108-byte limit for Unix socket names.
-    const socketDir = await mkdtemp(join(tmpdir(), 'jelly-pg-'))
-    const socketPath = join(socketDir, '.s.PGSQL.5432')
-    const server = new PGLiteSocketServer({ db, path: socketPath })
-    await server.start()
-    return {
-      socketPath,
-      async stop() {
-        await server.stop()
-        await db.close()
-        await rm(socketDir, { recursive: true, force: true })
-        await releaseLock()
-      },
-    }
-  } catch (error) {
+  // A private 0700 folder keeps the socket away from other local users; its
+  // short path stays under the 108-byte limit for Unix socket names.
+  const socketDir = await mkdtemp(join(tmpdir(), 'jelly-pg-'))
+  const socketPath = join(socketDir, '.s.PGSQL.5432')
+  const cleanUp = async () => {
+    await rm(socketDir, { recursive: true, force: true })
     await releaseLock()
+  }
+  const worker = new Worker(new URL('./embedded-worker.mjs', import.meta.url), { workerData: { pgdata: join(dir, 'pgdata'), socketPath } })
+  try {
+    await nextMessage(worker, 'ready')
+  } catch (error) {
+    await worker.terminate()
+    await cleanUp()
     throw error
   }
+  return {
+    socketPath,
+    async stop() {
+      worker.postMessage('stop')
+      await nextMessage(worker, 'stopped').catch(() => worker.terminate())
+      await cleanUp()
+    },
+  }
+}
+
+function nextMessage(worker: Worker, expected: 'ready' | 'stopped'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      worker.off('error', onError)
+      if (message[expected]) resolve()
+      else reject(new Error(`the embedded database failed: ${String(message.error)}`))
+    }
+    const onError = (error: Error) => {
+      worker.off('message', onMessage)
+      reject(error)
+    }
+    worker.once('message', onMessage).once('error', onError)
+  })
 }
 
 // PGlite is a single-process database: a second process on the same files would

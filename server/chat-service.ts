@@ -49,15 +49,14 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   async function runTurn(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
     const started = performance.now()
     const userId = await repository.ensureUser(userToken, GREETING, application)
-    await repository.addMessage(userId, 'human', message, application)
+    const history = await repository.addHumanMessage(userId, message, application, historyWindow)
     const turnLog = log.child({ userId, application })
-    const history = await repository.recentTurns(userId, historyWindow)
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
     const onAgentEvent = (event: AgentEvent) => {
       if (event.type === 'tool_start') {
-        toolWrites = toolWrites.then(() => repository.addMessage(userId, 'tool', event.line, application))
+        toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
         emit({ type: 'tool_start', tool_name: event.line })
       } else {
         emit({ type: 'final_answer_token', token: event.token })
@@ -79,8 +78,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       throw error
     }
     await toolWrites
-    await repository.addMessage(userId, 'jelly', result.answer, application)
-    await repository.addQa(message, result.answer)
+    await repository.completeTurn(userId, message, result.answer, application)
     emit({ type: 'final_message', message: result.answer })
     turnLog.info(
       {

@@ -7,6 +7,7 @@ import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
+import { createOceanTools } from '../tools/ocean/index.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
@@ -25,7 +26,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
 
     const repository = chatRepository(db.sql)
-    const tools = [mathTool]
+    const tools = [mathTool, ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger })]
     const offline = createOfflineAgent(tools)
     const agent = config.llmEnabled
       ? createLlmAgent({

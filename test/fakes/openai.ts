@@ -35,6 +35,8 @@ export interface FakeOpenAI {
   /** Base URL for OPENAI_BASE_URL (ends with /v1). */
   url: string
   requests: ChatRequest[]
+  /** Per request: the last user message and the milliseconds the fake spent on it. */
+  timings: { lastUser: string; ms: number }[]
   /** Milliseconds the fake spent waiting on purpose (delayMs), summed. */
   delayedMs: number
   close(): Promise<void>
@@ -42,6 +44,7 @@ export interface FakeOpenAI {
 
 export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = []
+  const timings: FakeOpenAI['timings'] = []
   const state = { delayedMs: 0 }
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
@@ -55,8 +58,11 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
       res.writeHead(404, { 'content-type': 'application/json' })
       return res.end(JSON.stringify({ error: { message: `no route ${req.url}`, type: 'invalid_request_error' } }))
     }
-    const request = JSON.parse(await readBody(req)) as ChatRequest
+    const body = await readBody(req)
+    const started = performance.now()
+    const request = JSON.parse(body) as ChatRequest
     requests.push(request)
+    res.on('finish', () => timings.push({ lastUser: String(request.messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''), ms: performance.now() - started }))
     const reply = await script(request, requests.length - 1)
     if (reply.delayMs) {
       state.delayedMs += reply.delayMs
@@ -75,6 +81,7 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    timings,
     get delayedMs() {
       return state.delayedMs
     },

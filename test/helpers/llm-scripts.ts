@@ -1,35 +1,49 @@
-// Scripts for the fake OpenAI server (test/fakes/openai.ts) that behave like a
-// model using the calculator: first a tool call, then an answer that repeats
-// the tool's result. They also measure how many requests overlap in time.
+// A script for the fake OpenAI server (test/fakes/openai.ts) that behaves like
+// a model using the calculator: first a tool call, then an answer repeating the
+// tool's result. It can be slowed down, and it measures how many requests
+// overlap in time, which shows whether turns ran one after the other.
 import type { ChatRequest, FakeReply, Script } from '../fakes/openai.ts'
 import { expressionFromWords } from '../../tools/math.ts'
 
-export interface CalculatorScript {
+export interface CalculatorModel {
   script: Script
-  /** The largest number of requests the fake was answering at the same moment. */
+  /** Wait this long before answering each request (ms); may be changed between tests. */
+  delayMs: number
+  /** Called as each request arrives, before the delay. */
+  onRequest?: (request: ChatRequest) => void
+  /** The largest number of requests the fake was answering at the same moment since reset(). */
   readonly maxConcurrent: number
+  reset(): void
 }
 
-export function calculatorScript(options: { delayMs?: number; onRequest?: (request: ChatRequest) => void } = {}): CalculatorScript {
+/** What the fake model answers once the calculator returned `formatted`. */
+export const calculatorAnswer = (formatted: string) => `The answer is ${formatted} 🧮🌊`
+
+export function calculatorModel(delayMs = 0): CalculatorModel {
   let active = 0
   let maxConcurrent = 0
-  const script: Script = async (request) => {
-    options.onRequest?.(request)
-    active++
-    maxConcurrent = Math.max(maxConcurrent, active)
-    try {
-      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs))
-      return reply(request)
-    } finally {
-      active--
-    }
-  }
-  return {
-    script,
+  const model: CalculatorModel = {
+    delayMs,
+    async script(request) {
+      model.onRequest?.(request)
+      active++
+      maxConcurrent = Math.max(maxConcurrent, active)
+      try {
+        if (model.delayMs) await new Promise((resolve) => setTimeout(resolve, model.delayMs))
+        return reply(request)
+      } finally {
+        active--
+      }
+    },
     get maxConcurrent() {
       return maxConcurrent
     },
+    reset() {
+      maxConcurrent = 0
+      model.onRequest = undefined
+    },
   }
+  return model
 }
 
 function reply(request: ChatRequest): FakeReply {
@@ -38,7 +52,7 @@ function reply(request: ChatRequest): FakeReply {
     const content = String(last.content ?? '')
     // The tool result is JSON of tools/math.ts's MathResult; fall back to the raw text.
     const formatted = /"formatted"\s*:\s*"([^"]+)"/.exec(content)?.[1] ?? content
-    return { content: `The answer is ${formatted} 🧮🌊` }
+    return { content: calculatorAnswer(formatted) }
   }
   const question = [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? ''
   const expression = expressionFromWords(question)

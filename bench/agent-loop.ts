@@ -1,0 +1,99 @@
+// The backend's own time per turn through the LLM loop: the real server in a
+// child process, a fake provider that answers at once, Socket.IO clients.
+// Own time = turn latency seen by the client minus the time the fake spent.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { io, type Socket } from 'socket.io-client'
+import { startFakeOpenAI } from '../test/fakes/openai.ts'
+
+const TURNS_PER_CONVERSATION = Number(process.env.BENCH_TURNS ?? 20)
+const ANSWER = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' 🌊'
+
+const fake = await startFakeOpenAI((request) =>
+  request.messages.at(-1)?.role === 'tool' ? { content: ANSWER } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] },
+)
+const port = await freePort()
+const dataDir = await mkdtemp(join(tmpdir(), 'jelly-bench-'))
+const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'server/main.ts'], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
+const url = `http://127.0.0.1:${port}`
+try {
+  await waitForHealth(url)
+  await run(1)
+  await run(50)
+} finally {
+  server.kill('SIGTERM')
+  await new Promise((resolve) => server.once('exit', resolve))
+  await fake.close()
+  await rm(dataDir, { recursive: true, force: true })
+}
+
+async function run(conversations: number) {
+  const sockets = await Promise.all(Array.from({ length: conversations }, () => connect(url)))
+  await Promise.all(sockets.map((socket, i) => turn(socket, `warmup-${conversations}-${i}`, 'warm up')))
+  fake.timings.length = 0
+  const ownTimes: number[] = []
+  let broken = 0
+  const started = performance.now()
+  await Promise.all(
+    sockets.map(async (socket, i) => {
+      for (let n = 0; n < TURNS_PER_CONVERSATION; n++) {
+        const message = `c${conversations}-u${i}-t${n}: what is 20000 / 33.3?`
+        const result = await turn(socket, `bench-${conversations}-${i}`, message)
+        if (result.tokens !== ANSWER || result.final !== ANSWER) broken++
+        const fakeMs = fake.timings.filter((timing) => timing.lastUser === message).reduce((sum, timing) => sum + timing.ms, 0)
+        ownTimes.push(result.ms - fakeMs)
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  sockets.forEach((socket) => socket.close())
+  ownTimes.sort((a, b) => a - b)
+  const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
+  console.log(
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s): ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, turns with tokens lost or out of order: ${broken}`,
+  )
+}
+
+function turn(socket: Socket, userToken: string, message: string): Promise<{ ms: number; tokens: string; final: string }> {
+  return new Promise((resolve, reject) => {
+    let tokens = ''
+    const started = performance.now()
+    const onToken = ({ token }: { token: string }) => (tokens += token)
+    const onFinal = ({ message: final }: { message: string }) => {
+      socket.off('final_answer_token', onToken).off('error', onError)
+      resolve({ ms: performance.now() - started, tokens, final })
+    }
+    const onError = ({ error }: { error: string }) => reject(new Error(error))
+    socket.on('final_answer_token', onToken).once('final_message', onFinal).once('error', onError)
+    socket.emit('user_message', { user_token: userToken, message, application: 'bench' })
+  })
+}
+
+async function connect(base: string): Promise<Socket> {
+  const socket = io(base, { transports: ['websocket'], forceNew: true, reconnection: false })
+  await new Promise((resolve, reject) => socket.once('connect', () => resolve(undefined)).once('connect_error', reject))
+  return socket
+}
+
+async function waitForHealth(base: string) {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('the server did not start')
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}

@@ -1,0 +1,26 @@
+// Runs in a worker thread: PGlite executes SQL on the thread that loads it, so
+// it gets a thread of its own and serves the wire protocol from there; the
+// chat path's event loop stays free for sockets and the LLM stream.
+// Plain JavaScript because worker threads do not inherit the TypeScript loader.
+import { parentPort, workerData } from 'node:worker_threads'
+import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+
+const { pgdata, socketPath } = workerData
+
+try {
+  const db = await PGlite.create(pgdata, { extensions: { vector } })
+  const server = new PGLiteSocketServer({ db, path: socketPath })
+  await server.start()
+  parentPort.on('message', async (message) => {
+    if (message !== 'stop') return
+    await server.stop()
+    await db.close()
+    parentPort.postMessage({ stopped: true })
+    parentPort.close()
+  })
+  parentPort.postMessage({ ready: true })
+} catch (error) {
+  parentPort.postMessage({ error: error.message })
+}

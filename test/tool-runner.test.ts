@@ -1,0 +1,79 @@
+// The step's tool runner on its own: concurrency, timeouts and failures that
+// become results instead of crashing the turn.
+import t from 'tap'
+import { pino } from 'pino'
+import { createToolRunner } from '../agent/run-tool-calls.ts'
+import type { AgentEvent } from '../agent/types.ts'
+import { ToolError, type Tool } from '../tools/types.ts'
+
+const log = pino({ level: 'silent' })
+const slow = (name: string, ms: number): Tool<{ n: number }> => ({
+  name,
+  description: 'waits',
+  startLine: `${name} starts`,
+  parameters: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+  run: async ({ n }, { signal }) => {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, ms)
+      signal.addEventListener('abort', () => reject(clearTimeout(timer)), { once: true })
+    })
+    return { n }
+  },
+})
+const throwing: Tool = {
+  name: 'broken',
+  description: 'throws',
+  startLine: 'breaking',
+  parameters: { type: 'object', properties: {} },
+  run: async () => {
+    throw new TypeError('cannot read properties of undefined')
+  },
+}
+const refusing: Tool = { ...throwing, name: 'refusing', run: async () => Promise.reject(new ToolError('That block does not exist.', 'not_found')) }
+
+t.test('calls of one step run concurrently and keep their order', async (t) => {
+  const runner = createToolRunner([slow('a', 200), slow('b', 200)], 5000)
+  const events: AgentEvent[] = []
+  const started = performance.now()
+  const results = await runner.run(
+    [
+      { id: '1', name: 'a', arguments: '{"n":1}' },
+      { id: '2', name: 'b', arguments: '{"n":2}' },
+    ],
+    { signal: new AbortController().signal, log, emit: (e) => events.push(e) },
+  )
+  t.ok(performance.now() - started < 380, 'both waits overlap')
+  t.same(results.map((r) => [r.id, r.content]), [['1', '{"n":1}'], ['2', '{"n":2}']])
+  t.same(events.map((e) => e.type === 'tool_start' && e.line), ['a starts', 'b starts'])
+})
+
+t.test('a tool that throws, refuses or hangs gives an error result', async (t) => {
+  const runner = createToolRunner([throwing, refusing, slow('hang', 10_000)], 100)
+  const results = await runner.run(
+    [
+      { id: '1', name: 'broken', arguments: '' },
+      { id: '2', name: 'refusing', arguments: '{}' },
+      { id: '3', name: 'hang', arguments: '{"n":1}' },
+    ],
+    { signal: new AbortController().signal, log, emit: () => undefined },
+  )
+  t.same(results.map((r) => r.ok), [false, false, false])
+  t.match(JSON.parse(results[0].content).error, /failed unexpectedly: cannot read properties/)
+  t.equal(JSON.parse(results[1].content).error, 'That block does not exist.')
+  t.match(JSON.parse(results[2].content).error, /longer than 100 ms/)
+})
+
+t.test('the turn signal stops running tools', async (t) => {
+  const runner = createToolRunner([slow('hang', 10_000)], 60_000)
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(new Error('turn deadline')), 50)
+  const [result] = await runner.run([{ id: '1', name: 'hang', arguments: '{"n":1}' }], { signal: controller.signal, log, emit: () => undefined })
+  t.equal(result.ok, false)
+})
+
+t.test('huge results are truncated', async (t) => {
+  const big: Tool = { ...throwing, name: 'big', run: async () => 'x'.repeat(50_000) }
+  const [result] = await createToolRunner([big], 1000).run([{ id: '1', name: 'big', arguments: '{}' }], { signal: new AbortController().signal, log, emit: () => undefined })
+  t.ok(result.content.length < 7000)
+  t.match(result.content, /truncated\)$/)
+})

@@ -1,0 +1,174 @@
+// On-chain governance: the list of proposals (CFPs and votes of confidence) and one by id.
+import type { governance as oceanGovernance } from '@defichain/whale-api-client'
+import type { ListProposalsStatus } from '@defichain/jellyfish-api-core/dist/category/governance.js'
+import type { Tool } from '../types.ts'
+import { TTL, type Ocean } from './client.ts'
+import { formatAmount, formatCount, shortId } from './format.ts'
+import { hashInContext, withNetwork } from './intent.ts'
+import { NETWORK_PARAMETER, optionalEnum, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+
+const STATUSES = ['voting', 'rejected', 'completed', 'all'] as const
+type Status = (typeof STATUSES)[number]
+
+interface ProposalListArgs extends NetworkArgs {
+  status?: Status
+}
+
+export interface ProposalSummary {
+  proposalId: string
+  title: string
+  type: string
+  status: string
+  amountDfi?: string
+  cycle: string
+}
+
+function summariseProposal(proposal: oceanGovernance.GovernanceProposal): ProposalSummary {
+  return {
+    proposalId: proposal.proposalId,
+    title: proposal.title,
+    type: proposal.type,
+    status: proposal.status,
+    amountDfi: proposal.amount,
+    cycle: `${proposal.currentCycle} of ${proposal.totalCycles}`,
+  }
+}
+
+export interface ProposalListResult {
+  network: string
+  status: Status
+  count: number
+  more: boolean
+  proposals: ProposalSummary[]
+}
+
+const LIST_SIZE = 100
+const SHOWN = 5
+
+export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs, ProposalListResult> {
+  return {
+    name: 'list_governance_proposals',
+    description: `DeFiChain governance proposals (community fund proposals and votes of confidence), filtered by status (voting, rejected, completed or all; default voting): how many and the first ${SHOWN}.`,
+    parameters: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
+        network: NETWORK_PARAMETER,
+      },
+      additionalProperties: false,
+    },
+    startLine: 'Checking the governance proposals 🗳️',
+    async run(args, context) {
+      const network = resolveNetwork(args.network, ocean.defaultNetwork)
+      const status = optionalEnum(args.status, STATUSES, 'voting', 'proposal status')
+      const page = await ocean.read(
+        {
+          network,
+          key: `governance/proposals?status=${status}&size=${LIST_SIZE}`,
+          ttlMs: TTL.recent,
+          notFound: `Ocean has no governance proposals for ${network}.`,
+          fetch: async (client) => {
+            const response = await client.governance.listGovProposals({ status: status as ListProposalsStatus, size: LIST_SIZE })
+            return { items: [...response], more: response.hasNext }
+          },
+        },
+        context.signal,
+      )
+      return { network, status, count: page.items.length, more: page.more, proposals: page.items.slice(0, SHOWN).map(summariseProposal) }
+    },
+    offline: {
+      plan({ message }) {
+        if (!/\b(proposals?|cfps?|vocs?|dfips?|governance|votes?|voting)\b/i.test(message)) return undefined
+        if (!/\b(current|currently|active|open|ongoing|latest|recent|list|show|running|how many|are there|any|which|what are the|new|rejected|completed|past)\b/i.test(message)) return undefined
+        if (/\b[0-9a-f]{64}\b/i.test(message)) return undefined
+        const status: Status = /\brejected\b/i.test(message) ? 'rejected' : /\b(completed|past|finished)\b/i.test(message) ? 'completed' : /\ball\b/i.test(message) ? 'all' : 'voting'
+        return withNetwork({ status }, message)
+      },
+      answer(result) {
+        const label = result.status === 'all' ? '' : `${result.status} `
+        if (result.count === 0) return `There are no ${label}governance proposals on ${result.network} right now 🗳️.`
+        const lines = result.proposals.map(
+          (proposal) => `• "${proposal.title}" (${proposal.type === 'CommunityFundProposal' ? 'CFP' : 'vote of confidence'}${proposal.amountDfi ? `, ${formatAmount(proposal.amountDfi)} DFI` : ''}, cycle ${proposal.cycle}): ${proposal.status}`,
+        )
+        const count = result.more ? `more than ${formatCount(result.count)}` : formatCount(result.count)
+        return [`There ${result.count === 1 ? 'is' : 'are'} ${count} ${label}governance proposal${result.count === 1 ? '' : 's'} on ${result.network} 🗳️`, ...lines].join('\n')
+      },
+    },
+  }
+}
+
+interface ProposalArgs extends NetworkArgs {
+  id: string
+}
+
+export interface ProposalResult extends ProposalSummary {
+  network: string
+  context: string
+  payoutAddress?: string
+  creationHeight: number
+  proposalEndHeight: number
+  votesYesPercent?: string
+  approvalThreshold: string
+  quorum: string
+  feeDfi: number
+}
+
+export function getGovernanceProposalTool(ocean: Ocean): Tool<ProposalArgs, ProposalResult> {
+  return {
+    name: 'get_governance_proposal',
+    description: 'One governance proposal by id (64 hex characters): title, type, status, requested DFI, cycles, votes, link to the discussion.',
+    parameters: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', description: 'Proposal id (64 hex characters).' },
+        network: NETWORK_PARAMETER,
+      },
+      required: ['id'],
+      additionalProperties: false,
+    },
+    startLine: 'Reading that governance proposal 🗳️',
+    async run(args, context) {
+      const network = resolveNetwork(args.network, ocean.defaultNetwork)
+      const id = requireHash(args.id, 'proposal id')
+      const proposal = await ocean.read(
+        {
+          network,
+          key: `governance/proposals/${id}`,
+          ttlMs: TTL.recent,
+          notFound: `I couldn't find a governance proposal with id ${id} on ${network}.`,
+          fetch: (client) => client.governance.getGovProposal(id),
+        },
+        context.signal,
+      )
+      return {
+        network,
+        ...summariseProposal(proposal),
+        context: proposal.context,
+        payoutAddress: proposal.payoutAddress,
+        creationHeight: proposal.creationHeight,
+        proposalEndHeight: proposal.proposalEndHeight,
+        votesYesPercent: proposal.votesYesPct,
+        approvalThreshold: proposal.approvalThreshold,
+        quorum: proposal.quorum,
+        feeDfi: proposal.fee,
+      }
+    },
+    offline: {
+      plan(context) {
+        if (!/\b(proposals?|cfps?|vocs?|dfips?)\b/i.test(context.message)) return undefined
+        const id = hashInContext(context)
+        return id ? withNetwork({ id }, context.message) : undefined
+      },
+      answer(result) {
+        const lines = [
+          `"${result.title}" (proposal ${shortId(result.proposalId)} on ${result.network}) is ${result.status} 🗳️`,
+          `• Type: ${result.type === 'CommunityFundProposal' ? 'community fund proposal' : 'vote of confidence'}${result.amountDfi ? `, asking for ${formatAmount(result.amountDfi)} DFI` : ''}`,
+          `• Cycle ${result.cycle}, ends at block ${formatCount(result.proposalEndHeight)}`,
+        ]
+        if (result.votesYesPercent) lines.push(`• Yes votes: ${result.votesYesPercent} (needs ${result.approvalThreshold}, quorum ${result.quorum})`)
+        if (/^https?:\/\//.test(result.context)) lines.push(`• Discussion: ${result.context}`)
+        return lines.join('\n')
+      },
+    },
+  }
+}
