@@ -8,6 +8,8 @@ import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
+import { createWikiTool } from '../tools/wiki.ts'
+import { createKnowledgeBase } from '../knowledge/index.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
@@ -26,7 +28,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
 
     const repository = chatRepository(db.sql)
-    const tools = [mathTool, ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger })]
+    const knowledge = createKnowledgeBase({ sql: db.sql, config, log: logger })
+    // Offline mode tries tools in this order: the wiki is the catch-all, last.
+    const tools = [
+      mathTool,
+      ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
+      createWikiTool(knowledge),
+    ]
     const offline = createOfflineAgent(tools)
     const agent = config.llmEnabled
       ? createLlmAgent({
@@ -41,7 +49,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         })
       : offline
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
-    const app = await buildApp({ config, chat, repository, search: async () => [], logger })
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port

@@ -1,0 +1,88 @@
+// The knowledge base as the rest of the app sees it: search(query) → passages
+// with their sources, on whatever embedder the base was built with.
+import type { Logger } from 'pino'
+import type { Sql } from '../db/connect.ts'
+import type { Config } from '../server/config.ts'
+import { createEmbedder, type Embedder, type TermStats } from './embedders/index.ts'
+import type { SearchHit, SearchOptions } from './types.ts'
+import { KnowledgeError } from './types.ts'
+import { hybridSearch } from './search.ts'
+import { detectLanguage } from './text.ts'
+import * as store from './store.ts'
+
+export type { SearchHit, SearchOptions } from './types.ts'
+export { KnowledgeError } from './types.ts'
+
+export const DEFAULT_K = 5
+export const MAX_K = 50
+
+export interface KnowledgeBase {
+  embedder: Embedder
+  /** Best passages first, by default at most one per page. Empty when nothing is ingested. */
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  /** Languages the base has pages in, e.g. ['de', 'en']; empty for an empty base. */
+  languages(): Promise<string[]>
+}
+
+export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: Config; log: Logger }): KnowledgeBase {
+  return createKnowledgeBaseWith({ sql, embedder: createEmbedder(config), log })
+}
+
+export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embedder: Embedder; log: Logger }): KnowledgeBase {
+  let cachedStats: { version: number; stats: TermStats } | undefined
+
+  async function state() {
+    const [row] = await sql`
+      select m.embedder, m.dimension, m.updated_at, (select array_agg(distinct lang order by lang) from kb_documents) as langs
+      from kb_meta m`
+    if (!row || !row.langs) return undefined
+    return { meta: { embedder: row.embedder, dimension: row.dimension, updatedAt: row.updated_at } as store.BaseMeta, langs: row.langs as string[] }
+  }
+
+  async function termStats(meta: store.BaseMeta): Promise<TermStats | undefined> {
+    if (!embedder.termBuckets) return undefined
+    const version = meta.updatedAt.getTime()
+    if (cachedStats?.version !== version) {
+      cachedStats = { version, stats: await store.readTermStats(sql, embedder.bucketCount ?? 0) }
+      log.debug({ chunks: cachedStats.stats.chunks }, 'knowledge base term statistics loaded')
+    }
+    return cachedStats.stats
+  }
+
+  return {
+    embedder,
+    async languages() {
+      return (await state())?.langs ?? []
+    },
+    async search(query, options = {}) {
+      const k = Math.min(Math.max(1, Math.floor(options.k ?? DEFAULT_K)), MAX_K)
+      const text = query.trim().slice(0, 2000)
+      if (!text) return []
+      const current = await state()
+      if (!current) return []
+      if (!store.sameEmbedder(current.meta, embedder)) throw store.mismatchError(current.meta, embedder)
+      const vector = await embedder.embedQuery(text, await termStats(current.meta))
+      if (vector.length !== current.meta.dimension) throw store.mismatchError(current.meta, { ...embedder, dimension: vector.length })
+      // Answer in the question's language when the base has pages in it.
+      const wanted = options.lang ?? detectLanguage(text)
+      const langs = current.langs.includes(wanted) ? [wanted] : options.lang ? [options.lang] : null
+      const ranked = await hybridSearch(sql, { text, vector, langs, ftsLang: wanted, candidates: Math.max(40, k * 4) })
+      const perPage = Math.max(1, options.perPage ?? 1)
+      const taken = new Map<number, number>()
+      const hits: SearchHit[] = []
+      for (const chunk of ranked) {
+        const count = taken.get(chunk.documentId) ?? 0
+        if (count >= perPage) continue
+        taken.set(chunk.documentId, count + 1)
+        const { source, title, url, heading, content, lang } = chunk
+        hits.push({ source, title, url, heading, content, lang, score: Number(chunk.score.toFixed(5)) })
+        if (hits.length === k) break
+      }
+      return hits
+    },
+  }
+}
+
+export function isKnowledgeError(error: unknown): error is KnowledgeError {
+  return error instanceof KnowledgeError
+}

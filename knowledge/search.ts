@@ -1,0 +1,80 @@
+// Hybrid retrieval in one SQL round trip: nearest chunks by cosine distance
+// (HNSW) and best full-text matches (GIN, stemmed per language), fused with
+// reciprocal rank fusion. The full-text query ORs the question's lexemes so a
+// natural question matches on any of its distinctive words.
+import pgvector from 'pgvector'
+import type { Sql } from '../db/connect.ts'
+
+/** The usual RRF constant: damps the weight of the very first ranks. */
+const RRF_K = 60
+// Full-text leaves out lexemes found in more than this share of chunks (but
+// always keeps those in at most COMMON_FLOOR): like stopwords, they rank
+// nothing, and ranking their many matches would cost most of the time at scale.
+const COMMON_SHARE = 0.05
+const COMMON_FLOOR = 100
+
+export interface RankedChunk {
+  documentId: number
+  source: string
+  title: string
+  url: string
+  heading: string
+  content: string
+  lang: string
+  score: number
+}
+
+export async function hybridSearch(
+  sql: Sql,
+  query: { text: string; vector: number[]; langs: string[] | null; ftsLang: string; candidates: number },
+): Promise<RankedChunk[]> {
+  const vector = pgvector.toSql(query.vector) as string
+  const langs = query.langs
+  return sql.begin(async (tx) => {
+    // Filtered HNSW scans keep going until enough rows pass the filter.
+    await tx`set local hnsw.ef_search = 100`
+    await tx`set local hnsw.iterative_scan = relaxed_order`
+    const rows = await tx`
+      with vec as (
+        select id, row_number() over (order by distance) as rank
+        from (
+          select id, embedding <=> ${vector}::vector as distance from kb_chunks
+          where ${langs}::text[] is null or lang = any(${langs}::text[])
+          order by embedding <=> ${vector}::vector limit ${query.candidates}
+        ) nearest
+      ),
+      terms as (
+        select string_agg(quote_literal(q.lexeme), ' | ')::tsquery as query
+        from unnest(tsvector_to_array(to_tsvector(kb_ts_config(${query.ftsLang}), ${query.text}))) as q(lexeme)
+        join kb_lexemes k on k.lexeme = q.lexeme
+        where k.chunks <= greatest(${COMMON_FLOOR}, ${COMMON_SHARE} * (select greatest(reltuples, 0) from pg_class where oid = 'kb_chunks'::regclass))
+      ),
+      fts as (
+        select id, row_number() over (order by score desc, id) as rank
+        from (
+          select c.id, ts_rank(c.tsv, terms.query, 1) as score from kb_chunks c, terms
+          where terms.query is not null and c.tsv @@ terms.query
+            and (${langs}::text[] is null or c.lang = any(${langs}::text[]))
+          order by score desc limit ${query.candidates}
+        ) matches
+      ),
+      fused as (
+        select id, sum(1.0 / (${RRF_K} + rank)) as score
+        from (select id, rank from vec union all select id, rank from fts) ranked
+        group by id
+      )
+      select c.document_id, d.source, d.title, c.url, c.heading, c.content, c.lang, f.score::float8 as score
+      from fused f join kb_chunks c on c.id = f.id join kb_documents d on d.id = c.document_id
+      order by f.score desc, c.id`
+    return rows.map((row) => ({
+      documentId: Number(row.document_id),
+      source: row.source,
+      title: row.title,
+      url: row.url,
+      heading: row.heading,
+      content: row.content,
+      lang: row.lang,
+      score: row.score,
+    }))
+  })
+}

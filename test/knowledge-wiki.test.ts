@@ -1,0 +1,62 @@
+import t from 'tap'
+import { fileURLToPath } from 'node:url'
+import pino from 'pino'
+import { connectDatabase } from '../db/connect.ts'
+import { migrate } from '../db/migrate.ts'
+import { freshDataDir } from './helpers/data-dir.ts'
+import { loadSource } from '../knowledge/sources.ts'
+import { ingestSource } from '../knowledge/ingest.ts'
+import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
+import { createKnowledgeBaseWith } from '../knowledge/index.ts'
+import { createWikiTool } from '../tools/wiki.ts'
+
+const log = pino({ level: 'silent' })
+const docs = (lang: string) => fileURLToPath(new URL(`./fixtures/knowledge/docs/${lang}`, import.meta.url))
+const context = () => ({ signal: AbortSignal.timeout(10_000), log })
+
+t.test('wiki tool on an empty base explains how to ingest', async (t) => {
+  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  t.teardown(() => db.close())
+  await migrate(db.sql)
+  const wiki = createWikiTool(createKnowledgeBaseWith({ sql: db.sql, embedder: createLocalEmbedder(), log }))
+  const message = { message: 'What is a masternode?', recentHumanMessages: [] }
+  const args = wiki.offline!.plan(message)!
+  const result = await wiki.run(args, context())
+  t.same(result.passages, [])
+  t.match(result.note, /npm run ingest -- \.\.\/shared\/corpus\/defichainwiki\/en/)
+  t.match(wiki.offline!.answer(result, args, message), /empty[\s\S]*npm run ingest -- \.\.\/shared\/corpus\/defichainwiki\/en/)
+})
+
+t.test('wiki tool answers from the base, extractively and with sources', async (t) => {
+  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  t.teardown(() => db.close())
+  await migrate(db.sql)
+  const embedder = createLocalEmbedder()
+  await ingestSource(db.sql, embedder, await loadSource(docs('en'), { baseUrl: 'https://wiki.example/docs' }))
+  await ingestSource(db.sql, embedder, await loadSource(docs('de'), { baseUrl: 'https://wiki.example/de/docs' }))
+  const wiki = createWikiTool(createKnowledgeBaseWith({ sql: db.sql, embedder, log }))
+
+  t.equal(wiki.offline!.plan({ message: '', recentHumanMessages: [] }), undefined, 'nothing to look up')
+  t.same(wiki.offline!.plan({ message: 'and in winter?', recentHumanMessages: ['how long does the lamp burn?'] }), {
+    query: 'how long does the lamp burn? and in winter?',
+  })
+
+  const message = { message: 'How many hours does the lamp burn in winter?', recentHumanMessages: [] }
+  const args = wiki.offline!.plan(message)!
+  t.same(args, { query: message.message })
+  const result = await wiki.run(args, context())
+  t.ok(JSON.stringify(result).length < 2500, 'small enough for the model')
+  t.match(result.passages[0], { title: 'Lighthouse keeping', url: 'https://wiki.example/docs/Lighthouse#lamp-schedule' })
+  const answer = wiki.offline!.answer(result, args, message)
+  t.match(answer, /11 hours in winter/, 'the sentence with the fact')
+  t.match(answer, /\[Lighthouse keeping › Lamp schedule\]\(https:\/\/wiki\.example\/docs\/Lighthouse#lamp-schedule\)/, 'links its source')
+  t.notMatch(answer, /seal/i, 'no unrelated sentences')
+
+  const german = { message: 'Wie lange brennt die Lampe im Winter?', recentHumanMessages: [] }
+  const germanArgs = wiki.offline!.plan(german)!
+  const germanAnswer = wiki.offline!.answer(await wiki.run(germanArgs, context()), germanArgs, german)
+  t.match(germanAnswer, /11 Stunden/)
+  t.match(germanAnswer, /Quelle[\s\S]*https:\/\/wiki\.example\/de\/docs\/Leuchtturm#lampenplan/)
+
+  await t.rejects(wiki.run({ query: '  ' }, context()), { name: 'ToolError', kind: 'invalid_argument' })
+})
