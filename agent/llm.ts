@@ -9,6 +9,7 @@ import type { Tool } from '../tools/types.ts'
 import type { Agent, AgentInput, AgentResult, Usage } from './types.ts'
 import { buildMessages } from './prompt.ts'
 import { createToolRunner, type ToolCall } from './run-tool-calls.ts'
+import { createTokenBuffer } from './token-buffer.ts'
 
 export interface LlmAgentOptions {
   tools: Tool[]
@@ -49,23 +50,20 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
       const usage: Usage = { promptTokens: 0, completionTokens: 0 }
       const toolsRun: string[] = []
       let answer = ''
+      const tokens = createTokenBuffer((token) => input.emit({ type: 'token', token }))
       const emitToken = (token: string) => {
         answer += token
-        input.emit({ type: 'token', token })
+        tokens.push(token)
       }
       const emit: AgentInput['emit'] = (event) => {
+        tokens.flush()
         if (event.type === 'tool_start') toolsRun.push(event.tool)
         input.emit(event)
       }
-      const finish = (rounds: number): AgentResult => ({
-        answer,
-        tools: toolsRun,
-        mode: 'llm',
-        toolRounds: rounds,
-        model: options.model,
-        usage,
-        costUsd: cost(options.prices, options.model, usage),
-      })
+      const finish = (rounds: number): AgentResult => {
+        tokens.flush()
+        return { answer, tools: toolsRun, mode: 'llm', toolRounds: rounds, model: options.model, usage, costUsd: cost(options.prices, options.model, usage) }
+      }
 
       // Logged as a fallback, not shown as an apology: the user just gets an answer.
       // It gets its own deadline, since the turn's may be what ran out.

@@ -10,7 +10,7 @@ import type { Config } from './config.ts'
 import type { ChatService } from './chat-service.ts'
 import { ServiceUnavailableError } from './chat-service.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
-import { describeValidationErrors } from './message-input.ts'
+import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
@@ -29,10 +29,12 @@ export async function buildApp(services: AppServices) {
   const { config } = services
   const app = Fastify({
     loggerInstance: services.logger,
-    // A message may be up to maxMessageChars of 4-byte characters, plus the envelope.
-    bodyLimit: Math.max(64 * 1024, config.maxMessageChars * 4 + 4096),
+    bodyLimit: maxFrameBytes(config.maxMessageChars),
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   })
+
+  // Chat clients send JSON; other bodies get a clear 415 instead of a confusing type error.
+  app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ServiceUnavailableError) return reply.code(503).send({ error: error.message })
@@ -49,7 +51,7 @@ export async function buildApp(services: AppServices) {
   app.server.on('upgrade', (request, socket, head) => {
     if (!request.url?.startsWith('/socket.io/')) plainUpgrades.emit('upgrade', request, socket, head)
   })
-  await app.register(websocket, { options: { server: plainUpgrades as Server, maxPayload: config.maxMessageChars * 4 + 4096 } })
+  await app.register(websocket, { options: { server: plainUpgrades as Server, maxPayload: maxFrameBytes(config.maxMessageChars) } })
 
   attachSocketIo(app, services)
   await app.register(websocketRoute, services)
@@ -63,7 +65,7 @@ function clientErrorMessage(error: FastifyError): string {
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
     return 'body must be valid JSON'
   }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON (Content-Type: application/json)'
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON sent with Content-Type: application/json'
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
   return error.message
 }

@@ -129,6 +129,11 @@ function elapsed(started: number): number {
   return Math.round(performance.now() - started)
 }
 
+export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
+  if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
+  else log.error({ err: error, transport }, 'turn failed')
+}
+
 /** What a user may see of a failed turn: our own words, never internals. */
 export function userFacingError(error: unknown): string {
   if (error instanceof ServiceUnavailableError) return error.message

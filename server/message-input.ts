@@ -9,6 +9,15 @@ export interface UserMessage {
   application?: string
 }
 
+/**
+ * Largest frame or body accepted: room for a maximal message of 4-byte
+ * characters plus the envelope, and never less than 64 KB, so that an oversized
+ * message reaches validation and gets a clear error instead of a dropped connection.
+ */
+export function maxFrameBytes(maxMessageChars: number): number {
+  return Math.max(64 * 1024, maxMessageChars * 4 + 4096)
+}
+
 export function userMessageSchema(maxMessageChars: number) {
   return {
     type: 'object',
@@ -46,8 +55,9 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
     case 'type':
       return field ? `${field} must be a ${(error.params as { type: string }).type}` : `${context} must be a JSON ${(error.params as { type: string }).type}`
     case 'minLength':
-    case 'pattern':
       return `${field} must not be empty`
+    case 'pattern':
+      return (error.params as { pattern: string }).pattern === '\\S' ? `${field} must not be empty` : `${field} has an invalid format`
     case 'maxLength':
       return `${field} is too long (the limit is ${(error.params as { limit: number }).limit} characters)`
     default:

@@ -17,7 +17,9 @@ const lastUser = (request: ChatRequest) => request.messages.filter((m) => m.role
 
 t.test('one tool: tool_start, streamed tokens, final message, stored transcript', async (t) => {
   const { fake, server } = await setup(t, (request, call) =>
-    call === 0 ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] } : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊` },
+    call === 0
+      ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] }
+      : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊`, chunkDelayMs: 5 },
   )
   const socket = await connectSocketIo(server.url)
   t.teardown(() => socket.close())

@@ -3,8 +3,8 @@
 import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
 import type { AppServices } from '../app.ts'
-import { createMessageValidator } from '../message-input.ts'
-import { userFacingError, type ChatEvent } from '../chat-service.ts'
+import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
+import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
 
 type Ack = (reply: { response: string } | { error: string }) => void
 
@@ -12,7 +12,7 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
   const validate = createMessageValidator(config.maxMessageChars)
   const io = new Server(app.server, {
     cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
-    maxHttpBufferSize: config.maxMessageChars * 4 + 4096,
+    maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
   })
 
   io.on('connection', (socket) => {
@@ -30,7 +30,7 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
       chat.handleMessage(user_token, message, application ?? null, emit).then(
         (response) => ack?.({ response }),
         (error: unknown) => {
-          app.log.error({ err: error }, 'socket.io turn failed')
+          logTurnFailure(app.log, error, 'socket.io')
           socket.emit('error', { error: userFacingError(error) })
           ack?.({ error: userFacingError(error) })
         },
@@ -38,7 +38,10 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
     })
   })
 
-  app.addHook('onClose', async () => {
-    await io.close()
+  // Before Fastify closes the HTTP server, which would wait for these connections forever.
+  app.addHook('preClose', (done) => {
+    io.disconnectSockets(true)
+    io.engine.close()
+    done()
   })
 }

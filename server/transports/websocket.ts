@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../app.ts'
 import { createMessageValidator } from '../message-input.ts'
-import { userFacingError, type ChatEvent } from '../chat-service.ts'
+import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
 
 export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
   const validate = createMessageValidator(config.maxMessageChars)
@@ -22,7 +22,7 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
       if ('error' in checked) return send({ type: 'error', error: checked.error })
       const { user_token, message, application } = checked.value
       chat.handleMessage(user_token, message, application ?? null, send).catch((error: unknown) => {
-        app.log.error({ err: error }, 'websocket turn failed')
+        logTurnFailure(app.log, error, 'websocket')
         send({ type: 'error', error: userFacingError(error) })
       })
     })

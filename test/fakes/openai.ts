@@ -18,6 +18,8 @@ export interface FakeReply {
   status?: number
   /** Wait before answering (ms). */
   delayMs?: number
+  /** Wait between streamed content chunks (ms), as a real model does. */
+  chunkDelayMs?: number
   usage?: { prompt_tokens: number; completion_tokens: number }
 }
 
@@ -93,7 +95,7 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   }
 }
 
-function stream(res: ServerResponse, model: string, reply: FakeReply) {
+async function stream(res: ServerResponse, model: string, reply: FakeReply) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`
   const created = Math.floor(Date.now() / 1000)
@@ -101,7 +103,10 @@ function stream(res: ServerResponse, model: string, reply: FakeReply) {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}) })}\n\n`)
 
   send({ role: 'assistant', content: '' })
-  for (const piece of splitText(reply.content ?? '')) send({ content: piece })
+  for (const piece of splitText(reply.content ?? '')) {
+    if (reply.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs))
+    send({ content: piece })
+  }
   reply.toolCalls?.forEach((call, index) => {
     const [first, ...rest] = splitArguments(call.arguments)
     send({ tool_calls: [{ index, id: call.id ?? `call_${index}_${id.slice(-6)}`, type: 'function', function: { name: call.name, arguments: first } }] })

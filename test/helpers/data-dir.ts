@@ -3,7 +3,7 @@
 import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 
@@ -11,9 +11,14 @@ const project = JSON.parse(readFileSync(new URL('../../package.json', import.met
 const pgliteVersion = project.dependencies['@electric-sql/pglite']
 const TEMPLATE = join(tmpdir(), `jelly-pgdata-template-${pgliteVersion}`)
 
+// Removed when the test process exits: a later test may restart a server on the same folder.
+const created: string[] = []
+process.once('exit', () => created.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
 export async function freshDataDir(): Promise<string> {
   await ensureTemplate()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
+  created.push(dataDir)
   await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
   return dataDir
 }

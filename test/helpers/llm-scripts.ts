@@ -52,7 +52,8 @@ function reply(request: ChatRequest): FakeReply {
     const content = String(last.content ?? '')
     // The tool result is JSON of tools/math.ts's MathResult; fall back to the raw text.
     const formatted = /"formatted"\s*:\s*"([^"]+)"/.exec(content)?.[1] ?? content
-    return { content: calculatorAnswer(formatted) }
+    // Spaced out like a real model's stream, so the server cannot merge the pieces into one token.
+    return { content: calculatorAnswer(formatted), chunkDelayMs: 10 }
   }
   const question = [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? ''
   const expression = expressionFromWords(question)
