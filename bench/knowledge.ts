@@ -1,12 +1,14 @@
 // Knowledge-base benchmark: ingestion of the shared wiki corpus (first run and
 // an unchanged second run) and search latency p50/p99 at corpus size and at
 // 100,000 synthetic chunks. Standalone: npx tsx bench/knowledge.ts [chunks]
+// (or BENCH_CHUNKS=20000 for a quicker run).
 // Prints one JSON object last, for bench/run.ts.
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pino from 'pino'
+import pgvector from 'pgvector'
 import { connectDatabase, type Sql } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -19,7 +21,7 @@ import { words } from '../knowledge/text.ts'
 
 const CORPUS = fileURLToPath(new URL('../../shared/corpus/defichainwiki/', import.meta.url))
 const QUESTIONS = fileURLToPath(new URL('../../shared/eval/wiki-dev.jsonl', import.meta.url))
-const SYNTHETIC_CHUNKS = Number(process.argv[2] ?? 100_000)
+const SYNTHETIC_CHUNKS = Number(process.argv[2] ?? process.env.BENCH_CHUNKS ?? 100_000)
 const log = pino({ level: 'silent' })
 
 export interface KnowledgeBenchResult {
@@ -67,7 +69,7 @@ export async function benchKnowledge(chunkCount = SYNTHETIC_CHUNKS, say: (line: 
     await sql`create index kb_chunks_embedding on kb_chunks using hnsw (embedding vector_cosine_ops)`
     const syntheticIndexMs = performance.now() - started
     say(`HNSW index build: ${(syntheticIndexMs / 1000).toFixed(1)} s`)
-    await sql`analyze kb_chunks`
+    await store.analyze(sql)
     const syntheticSearch = await latency(sql, embedder, queries)
     say(`search at ${chunkCount} chunks: p50 ${syntheticSearch.p50Ms} ms, p99 ${syntheticSearch.p99Ms} ms`)
     return { syntheticChunks: chunkCount, syntheticLoadMs, syntheticIndexMs, syntheticSearch }
@@ -117,25 +119,51 @@ async function corpusVocabulary(): Promise<string[]> {
 }
 
 // Synthetic pages of 20 chunks, ~80 words drawn from the corpus's own word
-// stream (so frequent words stay frequent), deterministic.
+// stream (so frequent words stay frequent), deterministic. Loaded in bulk, as
+// an operator would: many pages per statement, lexeme counts once at the end.
 async function loadSynthetic(sql: Sql, embedder: Embedder, vocabulary: string[], count: number): Promise<void> {
   let seed = 42
   const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32)
   const perPage = 20
-  for (let page = 0; page * perPage < count; page++) {
-    const chunks = Array.from({ length: Math.min(perPage, count - page * perPage) }, (_, ordinal) => {
-      const content = Array.from({ length: 80 }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ')
-      return { ordinal, heading: `Section ${ordinal}`, url: `https://bench.example/page-${page}#s${ordinal}`, content, embedding: [] as number[] }
+  const pagesPerBatch = 50
+  const pages = Math.ceil(count / perPage)
+  for (let first = 0; first < pages; first += pagesPerBatch) {
+    const batch = Array.from({ length: Math.min(pagesPerBatch, pages - first) }, (_, offset) => first + offset)
+    const documents = await sql`
+      insert into kb_documents (origin, source, title, url, lang, content_hash)
+      select 'bench', 'page-' || p, 'Synthetic page ' || p, 'https://bench.example/page-' || p, case when p % 2 = 1 then 'de' else 'en' end, p::text
+      from unnest(${batch}::int[]) as p
+      returning id, title, lang`
+    const rows = documents.flatMap((document, index) => {
+      const page = batch[index]
+      return Array.from({ length: Math.min(perPage, count - page * perPage) }, (_, ordinal) => ({
+        documentId: Number(document.id),
+        title: document.title as string,
+        lang: document.lang as string,
+        ordinal,
+        heading: `Section ${ordinal}`,
+        url: `https://bench.example/page-${page}#s${ordinal}`,
+        content: Array.from({ length: 80 }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' '),
+      }))
     })
-    const title = `Synthetic page ${page}`
-    const vectors = await embedder.embedDocuments(chunks.map((chunk) => store.embeddingText(title, chunk.heading, chunk.content)))
-    chunks.forEach((chunk, index) => (chunk.embedding = vectors[index]))
-    await store.replaceDocument(
-      sql,
-      { origin: 'bench', source: `page-${page}`, title, url: `https://bench.example/page-${page}`, lang: page % 2 ? 'de' : 'en', contentHash: String(page) },
-      chunks,
-    )
+    const vectors = await embedder.embedDocuments(rows.map((row) => store.embeddingText(row.title, row.heading, row.content)))
+    await sql`
+      insert into kb_chunks (document_id, ordinal, heading, url, content, lang, tsv, embedding)
+      select c.document_id, c.ordinal, c.heading, c.url, c.content, c.lang,
+        setweight(to_tsvector(kb_ts_config(c.lang), c.title), 'A') ||
+        setweight(to_tsvector(kb_ts_config(c.lang), c.heading), 'B') ||
+        setweight(to_tsvector(kb_ts_config(c.lang), c.content), 'D'),
+        c.embedding::vector
+      from unnest(
+        ${rows.map((row) => row.documentId)}::bigint[], ${rows.map((row) => row.ordinal)}::int[], ${rows.map((row) => row.title)}::text[],
+        ${rows.map((row) => row.heading)}::text[], ${rows.map((row) => row.url)}::text[], ${rows.map((row) => row.content)}::text[],
+        ${rows.map((row) => row.lang)}::text[], ${vectors.map((vector) => pgvector.toSql(vector) as string)}::text[]
+      ) as c(document_id, ordinal, title, heading, url, content, lang, embedding)`
   }
+  await sql`
+    insert into kb_lexemes (lexeme, chunks)
+    select lexeme, count(*) from kb_chunks, unnest(tsvector_to_array(tsv)) as lexeme group by lexeme`
+  await store.touchMeta(sql)
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

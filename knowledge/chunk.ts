@@ -72,17 +72,25 @@ function splitBlocks(blocks: string[], options: ChunkOptions): string[] {
   return chunks
 }
 
+// Lines (list items, table rows, code) stay lines; a line too long on its own
+// is cut at sentence boundaries.
 function splitLong(block: string, maxChars: number): string[] {
   const out: string[] = []
   let current = ''
-  for (const sentence of sentences(block)) {
-    for (let start = 0; start < sentence.length; start += maxChars) {
-      const part = sentence.slice(start, start + maxChars)
-      if (current && current.length + part.length + 1 > maxChars) {
-        out.push(current)
-        current = ''
+  for (const line of block.split('\n')) {
+    if (!line.trim()) continue
+    let separator = current ? '\n' : ''
+    for (const sentence of line.length > maxChars ? sentences(line) : [line]) {
+      for (let start = 0; start < sentence.length; start += maxChars) {
+        const part = sentence.slice(start, start + maxChars)
+        if (current && current.length + part.length + 1 > maxChars) {
+          out.push(current)
+          current = ''
+          separator = ''
+        }
+        current = current ? `${current}${separator}${part}` : part
+        separator = ' '
       }
-      current = current ? `${current} ${part}` : part
     }
   }
   if (current) out.push(current)

@@ -1,14 +1,19 @@
-// Extractive answering: the sentence of the retrieved passages that best
-// matches a question (matched words weighted by rarity among the candidates,
-// the passage's heading counting too), with the sentences that follow it,
-// since a lead-in ("Run the following command:") is often followed by the fact.
-import { contentWords, sentences } from './text.ts'
+// Extractive answering: the lines of the retrieved passages that best answer a
+// question. Candidates are sentences, list items, table rows and code lines (a
+// lead-in ending in ":" travels with the line after it). Each is scored
+// BM25-style on the question's words (rarity measured over all candidates,
+// light stemming, compounds), its heading counting a little, weighted by how
+// well its passage ranked. The best one is kept with what continues it, then
+// others that cover question words it missed, within a small budget.
+import { contentWords, sentences, stem } from './text.ts'
 
 export interface Passage {
   title: string
   url: string
   heading: string
   content: string
+  /** Retrieval weight (1 for the best passage, less for later ones); by default from the passage's position. */
+  weight?: number
 }
 
 export interface Extract {
@@ -16,77 +21,164 @@ export interface Extract {
   sentence: string
 }
 
-const MIN_PREFIX = 5
+export interface ExtractOptions {
+  /** Characters of answer text. */
+  budget?: number
+  /** Lines in the answer. */
+  maxLines?: number
+}
 
 interface Candidate {
   passage: number
   position: number
   sentence: string
+  words: string[]
   score: number
+  /** Question words this line matches, with how well (0..1). */
+  matched: Map<string, number>
 }
 
-/** Best sentences (in reading order) within a character budget; empty when nothing matches. */
-export function extractAnswer(question: string, passages: Passage[], budget = 600): Extract[] {
+const K1 = 1.2
+const B = 0.5
+/** Share of a question word's weight earned when only the line's heading has it. */
+const HEADING_SHARE = 0.7
+/** How much less a line earns for a question word its heading already has. */
+const HEADING_DISCOUNT = 0.6
+/** A line longer than this is cut to the window around its matches. */
+const LONG_LINE = 360
+
+/** Best lines in reading order (passage, then position) within a budget; empty when nothing matches. */
+export function extractAnswer(question: string, passages: Passage[], options: ExtractOptions = {}): Extract[] {
+  const budget = options.budget ?? 600
+  const maxLines = options.maxLines ?? 5
   const query = [...new Set(contentWords(question))]
   if (!query.length) return []
-  const raw = passages.flatMap((passage, index) =>
-    sentences(passage.content).map((sentence, position) => ({ passage: index, position, sentence, words: new Set(contentWords(sentence)) })),
-  )
-  const wantsNumber = QUANTITY.test(question)
-  const headings = passages.map((passage) => new Set(contentWords(passage.heading)))
-  const df = new Map(query.map((word) => [word, raw.filter((candidate) => matches(word, candidate.words)).length]))
-  const idf = (word: string) => Math.log(1 + raw.length / (1 + (df.get(word) ?? 0)))
-  const candidates: Candidate[] = raw.map((candidate) => {
+  const candidates = collectCandidates(passages)
+  if (!candidates.length) return []
+
+  // Rarity of each question word among the candidate lines: a word on every line tells nothing.
+  const df = new Map(query.map((word) => [word, candidates.filter((candidate) => similarity(word, candidate.words) >= 0.8).length]))
+  const idf = (word: string) => Math.log(1 + (candidates.length + 1) / (1 + (df.get(word) ?? 0)))
+  const averageLength = candidates.reduce((sum, candidate) => sum + candidate.words.length, 0) / candidates.length || 1
+  const headingWords = passages.map((passage) => contentWords(`${passage.heading} ${passage.title}`))
+  const wants = answerKind(question)
+
+  for (const candidate of candidates) {
+    const norm = K1 * (1 - B + (B * candidate.words.length) / averageLength)
     let score = 0
     for (const word of query) {
-      if (matches(word, candidate.words)) score += idf(word)
-      else if (matches(word, headings[candidate.passage])) score += 0.3 * idf(word)
+      const inLine = similarity(word, candidate.words)
+      const inHeading = similarity(word, headingWords[candidate.passage])
+      if (inLine > 0) candidate.matched.set(word, inLine)
+      // A word the heading already names tells the section's lines apart less.
+      const lineScore = (inLine * (K1 + 1)) / (inLine + norm) * (1 - HEADING_DISCOUNT * inHeading)
+      score += idf(word) * Math.max(lineScore, HEADING_SHARE * inHeading)
     }
-    // Better-ranked passages first; a bare fragment says little on its own.
-    score *= 1 / (1 + 0.2 * candidate.passage)
-    if (candidate.sentence.length < 25) score *= 0.6
-    if (wantsNumber && /\d/.test(candidate.sentence)) score *= 1.3
-    return { passage: candidate.passage, position: candidate.position, sentence: candidate.sentence, score }
-  })
+    const passage = passages[candidate.passage]
+    score *= passage.weight ?? 1 / (1 + 0.2 * candidate.passage)
+    // Earlier lines of a section tend to state its point.
+    score *= 1 - Math.min(0.15, candidate.position * 0.01)
+    if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
+    if (wants && wants.test(candidate.sentence)) score *= 1.4
+    candidate.score = score
+  }
+
   const ranked = [...candidates].sort((a, b) => b.score - a.score)
   const best = ranked[0]
-  if (!best || best.score <= 0) return []
-  const chosen = new Set<Candidate>([best])
-  let used = best.sentence.length
+  if (best.score <= 0 || best.matched.size === 0) return []
+  const chosen: Candidate[] = []
+  let used = 0
   const take = (candidate: Candidate | undefined) => {
-    if (!candidate || chosen.has(candidate) || used + candidate.sentence.length > budget) return false
-    chosen.add(candidate)
-    used += candidate.sentence.length
+    if (!candidate || chosen.includes(candidate) || chosen.length >= maxLines) return false
+    const length = Math.min(candidate.sentence.length, LONG_LINE)
+    if (chosen.length && used + length > budget) return false
+    chosen.push(candidate)
+    used += length
     return true
   }
-  const following = candidates.filter((candidate) => candidate.passage === best.passage && candidate.position > best.position)
-  for (const candidate of following.slice(0, 2)) if (!take(candidate)) break
-  for (const candidate of ranked.slice(1, 4)) if (candidate.score >= best.score * 0.7) take(candidate)
-  return [...chosen]
-    .sort((a, b) => a.passage - b.passage || a.position - b.position)
-    .map(({ passage, sentence }) => ({ passage, sentence }))
-}
-
-// Same word, same stem (shared first five letters: multiplier ~ multiplyer),
-// an abbreviation (max ~ maximum), or part of a compound (rewards ~ blockrewards).
-function matches(word: string, words: Set<string>): boolean {
-  if (words.has(word)) return true
-  const prefix = word.slice(0, MIN_PREFIX)
-  for (const candidate of words) {
-    if (word.length >= MIN_PREFIX && candidate.length >= MIN_PREFIX && candidate.startsWith(prefix)) return true
-    if (word.length >= 3 && candidate.length > word.length && candidate.startsWith(word)) return true
-    if (word.length >= 6 && candidate.length > word.length + 3 && candidate.endsWith(word)) return true
+  take(best)
+  // What continues the best line: the next line when the best one is short,
+  // leads in, or the next one picks up its thread (lowercase, list item, "It", "This").
+  const next = candidates.find((candidate) => candidate.passage === best.passage && candidate.position === best.position + 1)
+  if (next && (best.sentence.length < 100 || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
+  // Then lines that cover question words the chosen ones missed.
+  const covered = () => new Set(chosen.flatMap((candidate) => [...candidate.matched.keys()]))
+  for (const candidate of ranked.slice(1, 12)) {
+    if (chosen.length >= maxLines) break
+    if (candidate.score < best.score * 0.4) break
+    const known = covered()
+    const adds = [...candidate.matched.keys()].some((word) => !known.has(word))
+    if (adds || candidate.score >= best.score * 0.8) take(candidate)
   }
-  return false
+  return chosen
+    .sort((a, b) => a.passage - b.passage || a.position - b.position)
+    .map(({ passage, sentence, matched }) => ({ passage, sentence: shorten(sentence, [...matched.keys()]) }))
 }
 
-// Questions after an amount, a duration or a date are answered by a sentence with a number.
-const QUANTITY = /\b(how (much|many|long|often|far|quickly|fast)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell)|wann)\b/i
-
-/** A passage cut to its most relevant sentences, kept in order, within a budget. */
+/** A passage cut to its most relevant lines, kept in order, within a budget. */
 export function compactPassage(question: string, passage: Passage, budget: number): string {
   if (passage.content.length <= budget) return passage.content
-  const picked = extractAnswer(question, [passage], budget)
+  const picked = extractAnswer(question, [{ ...passage, weight: 1 }], { budget, maxLines: 12 })
   if (!picked.length) return `${passage.content.slice(0, budget - 1)}…`
-  return picked.map((extract) => extract.sentence).join(' ')
+  return picked.map((extract) => extract.sentence).join('\n').slice(0, budget)
+}
+
+// Lines of every passage, a lead-in ("Run this command:") joined to the line it
+// introduces; a line repeated by chunk overlap counts once, where it ranked best.
+function collectCandidates(passages: Passage[]): Candidate[] {
+  const seen = new Set<string>()
+  const out: Candidate[] = []
+  passages.forEach((passage, index) => {
+    const lines = sentences(passage.content)
+    let position = 0
+    for (let line = 0; line < lines.length; line++) {
+      let sentence = lines[line]
+      if (/:$/.test(sentence) && lines[line + 1] && sentence.length + lines[line + 1].length < 300) sentence = `${sentence}\n${lines[++line]}`
+      const key = sentence.toLowerCase()
+      if (seen.has(key)) continue
+      seen.add(key)
+      out.push({ passage: index, position: position++, sentence, words: contentWords(sentence), score: 0, matched: new Map() })
+    }
+  })
+  return out
+}
+
+function continues(sentence: string): boolean {
+  return /^\p{Ll}/u.test(sentence) || /^(it|its|it's|this|that|these|then|so|es|dies|das|dann|damit|dazu)\b/i.test(sentence)
+}
+
+// Same word or stem 1; shared first five letters 0.8 (multiplier ~ multiplyer);
+// an abbreviation or part of a compound 0.6 (max ~ maximum, rewards ~ blockrewards).
+function similarity(word: string, words: string[]): number {
+  const root = stem(word)
+  let best = 0
+  for (const candidate of words) {
+    if (candidate === word || stem(candidate) === root) return 1
+    if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) best = Math.max(best, 0.8)
+    else if (word.length >= 3 && candidate.length > word.length && candidate.startsWith(word)) best = Math.max(best, 0.6)
+    else if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) best = Math.max(best, 0.6)
+  }
+  return best
+}
+
+// What kind of line answers the question: an amount or date wants a number,
+// "where" a path, link or menu, a command question a command.
+function answerKind(question: string): RegExp | undefined {
+  if (QUANTITY.test(question)) return /\d/
+  if (/\b(where|wo|wohin)\b/i.test(question)) return /[\\/]|https?:|>|→/
+  if (/\b(command|befehl|cli|console|konsole|terminal)\b/i.test(question)) return /^[a-z][\w-]+(\s|$)|`|\w+\s+"[^"]*"/
+  return undefined
+}
+
+const QUANTITY = /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
+
+// A very long line (a table row, a paragraph without full stops) is cut to the
+// stretch around the first question word it contains.
+function shorten(sentence: string, matched: string[]): string {
+  if (sentence.length <= LONG_LINE) return sentence
+  const lower = sentence.toLowerCase()
+  const at = Math.min(...matched.map((word) => lower.indexOf(word.slice(0, 5))).filter((index) => index >= 0), sentence.length)
+  const start = Math.max(0, Math.min(at - 120, sentence.length - LONG_LINE))
+  const piece = sentence.slice(start, start + LONG_LINE).trim()
+  return `${start > 0 ? '…' : ''}${piece}${start + LONG_LINE < sentence.length ? '…' : ''}`
 }

@@ -12,6 +12,7 @@ import * as store from './store.ts'
 
 export type { SearchHit, SearchOptions } from './types.ts'
 export { KnowledgeError } from './types.ts'
+export type { PageChunk } from './store.ts'
 
 export const DEFAULT_K = 5
 export const MAX_K = 50
@@ -20,6 +21,8 @@ export interface KnowledgeBase {
   embedder: Embedder
   /** Best passages first, by default at most one per page. Empty when nothing is ingested. */
   search(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  /** Every chunk of these pages (URLs without a #fragment), page by page in reading order. */
+  pageChunks(pageUrls: string[], limitPerPage?: number): Promise<store.PageChunk[]>
   /** Languages the base has pages in, e.g. ['de', 'en']; empty for an empty base. */
   languages(): Promise<string[]>
 }
@@ -31,12 +34,21 @@ export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: Co
 export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embedder: Embedder; log: Logger }): KnowledgeBase {
   let cachedStats: { version: number; stats: TermStats } | undefined
 
+  let cachedLangs: { version: number; langs: string[] } | undefined
+
+  // The embedder record on every search (another process may re-ingest); the
+  // page languages only when the base changed since they were last read.
   async function state() {
-    const [row] = await sql`
-      select m.embedder, m.dimension, m.updated_at, (select array_agg(distinct lang order by lang) from kb_documents) as langs
-      from kb_meta m`
-    if (!row || !row.langs) return undefined
-    return { meta: { embedder: row.embedder, dimension: row.dimension, updatedAt: row.updated_at } as store.BaseMeta, langs: row.langs as string[] }
+    const [row] = await sql`select embedder, dimension, updated_at from kb_meta`
+    if (!row) return undefined
+    const meta: store.BaseMeta = { embedder: row.embedder, dimension: row.dimension, updatedAt: row.updated_at }
+    const version = meta.updatedAt.getTime()
+    if (cachedLangs?.version !== version) {
+      const [{ langs }] = await sql`select coalesce(array_agg(distinct lang order by lang), '{}') as langs from kb_documents`
+      cachedLangs = { version, langs: langs as string[] }
+    }
+    if (!cachedLangs.langs.length) return undefined
+    return { meta, langs: cachedLangs.langs }
   }
 
   async function termStats(meta: store.BaseMeta): Promise<TermStats | undefined> {
@@ -51,6 +63,9 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
 
   return {
     embedder,
+    async pageChunks(pageUrls, limitPerPage = 60) {
+      return store.readPageChunks(sql, pageUrls, limitPerPage)
+    },
     async languages() {
       return (await state())?.langs ?? []
     },

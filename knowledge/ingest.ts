@@ -10,7 +10,7 @@ import { chunkPage, DEFAULT_CHUNKING } from './chunk.ts'
 import * as store from './store.ts'
 
 // Bump when extraction or chunking changes, so every page is rebuilt once.
-const PIPELINE_VERSION = 'kb-1'
+const PIPELINE_VERSION = 'kb-2'
 
 export interface IngestSummary {
   added: number

@@ -127,7 +127,8 @@ function inlineText(tokens: Token[]): string {
         case 'escape':
           return token.text
         case 'text':
-          return 'tokens' in token && token.tokens ? inlineText(token.tokens) : decodeEntities(token.text)
+          // A soft line break (hard-wrapped source) is a space, as when rendered.
+          return 'tokens' in token && token.tokens ? inlineText(token.tokens) : decodeEntities(token.text).replace(/[ \t]*\n[ \t]*/g, ' ')
         default:
           return 'tokens' in token && token.tokens ? inlineText(token.tokens) : 'text' in token ? String(token.text) : ''
       }

@@ -32,8 +32,7 @@ export async function hybridSearch(
   const langs = query.langs
   return sql.begin(async (tx) => {
     // Filtered HNSW scans keep going until enough rows pass the filter.
-    await tx`set local hnsw.ef_search = 100`
-    await tx`set local hnsw.iterative_scan = relaxed_order`
+    await tx`select set_config('hnsw.ef_search', '100', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`
     const rows = await tx`
       with vec as (
         select id, row_number() over (order by distance) as rank

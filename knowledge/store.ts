@@ -122,6 +122,27 @@ export async function replaceDocument(
   })
 }
 
+export interface PageChunk {
+  pageUrl: string
+  title: string
+  heading: string
+  url: string
+  content: string
+}
+
+/** All chunks of the pages with these URLs, each page in reading order (at most `limit` chunks a page). */
+export async function readPageChunks(sql: Sql, pageUrls: string[], limit: number): Promise<PageChunk[]> {
+  if (!pageUrls.length) return []
+  const rows = await sql`
+    select d.url as page_url, d.title, c.heading, c.url, c.content
+    from kb_documents d join lateral (
+      select heading, url, content, ordinal from kb_chunks where document_id = d.id order by ordinal limit ${limit}
+    ) c on true
+    where d.url = any(${pageUrls}::text[])
+    order by array_position(${pageUrls}::text[], d.url), d.id, c.ordinal`
+  return rows.map((row) => ({ pageUrl: row.page_url, title: row.title, heading: row.heading, url: row.url, content: row.content }))
+}
+
 export async function deleteDocument(sql: Sql, documentId: number): Promise<void> {
   await sql.begin((tx) => removeDocument(tx, documentId))
 }

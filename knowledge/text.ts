@@ -25,6 +25,12 @@ export function isStopword(word: string): boolean {
   return EN_STOP.has(word) || DE_STOP.has(word)
 }
 
+/** Light English/German suffix folding for matching: plurals and simple inflections meet. */
+export function stem(word: string): string {
+  if (word.length <= 4 || /^\d/.test(word)) return word
+  return word.replace(/(ungen|ung|ing|ed|es|en|er|em|e|s|n|ly)$/, '')
+}
+
 /** Words worth matching: no stopwords, no single letters. */
 export function contentWords(text: string): string[] {
   return words(text).filter((word) => word.length > 1 && !isStopword(word))
