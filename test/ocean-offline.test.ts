@@ -139,3 +139,15 @@ t.test('when Ocean cannot be reached the answer says live data is unavailable, q
   t.match(slowReply.answer, /Live chain data is unavailable right now \(the mainnet Ocean API did not answer within 0\.3 seconds\)/)
   t.ok(Date.now() - slowStarted < 1500)
 })
+
+t.test('everyday questions that merely share a word stay with the wiki', async (t) => {
+  const tools = createOceanTools({ url: 'http://127.0.0.1:9', network: 'mainnet', timeoutMs: 100 })
+  const planned = (message: string) => tools.find((tool) => tool.offline?.plan({ message, recentHumanMessages: [] }) !== undefined)?.name
+  for (const message of ['How many hours does the lamp burn in winter?', 'How many blocks per day?', 'how many tokens can I mint', 'was kostet ein Masternode?']) {
+    t.equal(planned(message), undefined, message)
+  }
+  t.equal(planned('how many coins are in circulation'), 'get_supply')
+  t.equal(planned('Wie viele Masternodes gibt es?'), 'get_masternode_count')
+  t.equal(planned('Was kostet DFI?'), 'get_price')
+  t.equal(planned('Wie viel DFI wurde verbrannt?'), 'get_burn')
+})

@@ -86,7 +86,7 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
     },
     offline: {
       plan({ message }) {
-        const asks = /\b(latest|last|newest|current|recent|most recent)\s+block\b|\bblock\s?height\b|\bblock count\b|\bhow many blocks\b|\bchain (height|tip)\b|\bheight of the (block)?chain\b/i
+        const asks = /\b(latest|last|newest|current|recent|most recent)\s+block\b|\bblock\s?height\b|\bblock count\b|\bhow many blocks (are there|have been (mined|minted|made)|so far|exist)\b|\baktuelle blockh[öo]he\b|\bchain (height|tip)\b|\bheight of the (block)?chain\b/i
         if (!asks.test(message) || findHeight(message) !== undefined || findHash(message)) return undefined
         return withNetwork({}, message)
       },

@@ -68,6 +68,11 @@ const COMMON_SYMBOLS = new Set([
   'aapl', 'amzn', 'nvda', 'googl', 'msft', 'nflx', 'fb', 'meta', 'dbtc', 'deth', 'dusdt', 'dusdc', 'ddoge', 'dltc', 'dbch',
 ])
 
+/** Stricter, for German text, where every noun starts with a capital: all caps ("DFI", "dTSLA") or a common symbol. */
+export function isStrictSymbolWord(word: string | undefined): word is string {
+  return isSymbolWord(word) && (/^d?[A-Z0-9.]{2,}$/.test(word) || COMMON_SYMBOLS.has(word.toLowerCase()))
+}
+
 export function isSymbolWord(word: string | undefined): word is string {
   if (word === undefined || !/^[A-Za-z][A-Za-z0-9.]{0,15}$/.test(word) || NOT_SYMBOLS.has(word.toLowerCase())) return false
   return /[A-Z]/.test(word) || COMMON_SYMBOLS.has(word.toLowerCase())

@@ -2,7 +2,7 @@
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatTime } from './format.ts'
-import { isSymbolWord, withNetwork } from './intent.ts'
+import { isStrictSymbolWord, isSymbolWord, withNetwork } from './intent.ts'
 import { NETWORK_PARAMETER, requireSymbol, resolveNetwork, type NetworkArgs } from './validate.ts'
 
 interface PriceArgs extends NetworkArgs {
@@ -77,9 +77,14 @@ export function getPriceTool(ocean: Ocean): Tool<PriceArgs, PriceResult> {
           /\bhow much is (?:one |1 |a )?\$?([A-Za-z][A-Za-z0-9.]{0,15}) (?:worth|today|now|going for|in usd|in dollars)\b/i,
           /\bwhat(?:'s| is) (?:one |1 |a )?\$?([A-Za-z][A-Za-z0-9.]{0,15}) (?:worth|trading at)\b/i,
         ]
+        const germanPatterns = [/\bwas kostet (?:ein |1 )?\$?([A-Za-z][A-Za-z0-9.]{0,15})\b/i, /\b(?:preis|kurs) (?:von |des |vom )?\$?([A-Za-z][A-Za-z0-9.]{0,15})\b/i]
         for (const pattern of patterns) {
           const word = pattern.exec(message)?.[1]
           if (isSymbolWord(word)) return withNetwork({ token: word }, message)
+        }
+        for (const pattern of germanPatterns) {
+          const word = pattern.exec(message)?.[1]
+          if (isStrictSymbolWord(word)) return withNetwork({ token: word }, message)
         }
         return undefined
       },

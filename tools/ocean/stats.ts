@@ -58,7 +58,7 @@ export function getStatsTool(ocean: Ocean): Tool<NetworkArgs, StatsResult> {
     },
     offline: {
       plan({ message }) {
-        const asksStats = /\b(stats|statistics|tvl|total value locked|how many (open )?(loan )?vaults|number of (open )?vaults|open auctions|how many auctions|how many tokens)\b/i.test(message)
+        const asksStats = /\b(stats|statistics|tvl|total value locked|how many (open )?(loan )?vaults|number of (open )?vaults|open auctions|how many auctions|how many tokens (are there|exist|does defichain have))\b/i.test(message)
         return asksStats ? withNetwork({}, message) : undefined
       },
       answer(result, _args, { message }) {
@@ -105,7 +105,7 @@ export function getSupplyTool(ocean: Ocean): Tool<NetworkArgs, SupplyResult> {
     },
     offline: {
       plan({ message }) {
-        const asks = /\b(circulating|total|max(imum)?|current)\s+(dfi\s+)?supply\b|\b(dfi\s+)?supply\s+of\s+dfi\b|\bdfi\s+supply\b|\bhow many dfi (are there|exist|are in circulation)\b|\bsupply\b.*\bdfi\b/i
+        const asks = /\b(circulating|total|max(imum)?|current)\s+(dfi\s+)?supply\b|\b(dfi\s+)?supply\s+of\s+dfi\b|\bdfi\s+supply\b|\bhow many dfi (are there|exist|are in circulation)\b|\bsupply\b.*\bdfi\b|\b(dfi|coins?)\b.*\bin circulation\b|\bumlaufmenge\b|\b(dfi-)?(gesamt)?angebot\b/i
         return asks.test(message) ? withNetwork({}, message) : undefined
       },
       answer(result) {
@@ -159,7 +159,8 @@ export function getBurnTool(ocean: Ocean): Tool<NetworkArgs, BurnResult> {
     },
     offline: {
       plan({ message }) {
-        const asks = /\b(how much|how many|total|amount of|so far|to date)\b.*\bburn(ed|t|s)?\b|\bburn(ed|t)\s+(dfi|so far|to date|in total)\b|\bburn address\b/i
+        // Past tense or DFI named: "how long does the lamp burn?" is not about DFI.
+        const asks = /\b(how much|how many|total|amount of|so far|to date)\b.*\bburn(ed|t)\b|\b(how much|how many|total|amount of)\b.*\bdfi\b.*\bburn(s|ing)?\b|\bburn(ed|t)\s+(dfi|so far|to date|in total)\b|\bburn address\b|\bverbrannt\b/i
         return asks.test(message) ? withNetwork({}, message) : undefined
       },
       answer(result) {
