@@ -10,6 +10,7 @@ import { io, type Socket } from 'socket.io-client'
 import { startFakeOpenAI } from '../test/fakes/openai.ts'
 
 const TURNS_PER_CONVERSATION = Number(process.env.BENCH_TURNS ?? 20)
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 500)
 const ANSWER = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' 🌊'
 
 const fake = await startFakeOpenAI((request) =>
@@ -24,8 +25,10 @@ const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-pro
 const url = `http://127.0.0.1:${port}`
 try {
   await waitForHealth(url)
-  await run(1)
-  await run(50)
+  await run(1, 0)
+  await run(50, 0)
+  // Users read before they answer: the same 50 conversations at a human-like pace.
+  await run(50, THINK_MS)
 } finally {
   server.kill('SIGTERM')
   await new Promise((resolve) => server.once('exit', resolve))
@@ -33,7 +36,7 @@ try {
   await rm(dataDir, { recursive: true, force: true })
 }
 
-async function run(conversations: number) {
+async function run(conversations: number, thinkMs: number) {
   const sockets = await Promise.all(Array.from({ length: conversations }, () => connect(url)))
   await Promise.all(sockets.map((socket, i) => turn(socket, `warmup-${conversations}-${i}`, 'warm up')))
   fake.timings.length = 0
@@ -42,7 +45,10 @@ async function run(conversations: number) {
   const started = performance.now()
   await Promise.all(
     sockets.map(async (socket, i) => {
+      // Staggered starts, so paced conversations do not all fire in the same millisecond.
+      if (thinkMs) await sleep(Math.random() * thinkMs)
       for (let n = 0; n < TURNS_PER_CONVERSATION; n++) {
+        if (thinkMs && n > 0) await sleep(thinkMs)
         const message = `c${conversations}-u${i}-t${n}: what is 20000 / 33.3?`
         const result = await turn(socket, `bench-${conversations}-${i}`, message)
         if (result.tokens !== ANSWER || result.final !== ANSWER) broken++
@@ -56,7 +62,7 @@ async function run(conversations: number) {
   ownTimes.sort((a, b) => a - b)
   const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
   console.log(
-    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s): ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, turns with tokens lost or out of order: ${broken}`,
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, turns with tokens lost or out of order: ${broken}`,
   )
 }
 
@@ -87,6 +93,10 @@ async function waitForHealth(base: string) {
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('the server did not start')
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function freePort(): Promise<number> {

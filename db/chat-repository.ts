@@ -18,12 +18,25 @@ export interface QaEntry {
   answer: string
 }
 
+// Users are never deleted, so a token's id can be remembered; bounded so that
+// a flood of one-off tokens cannot grow memory.
+const USER_ID_CACHE_SIZE = 10_000
+
 export function chatRepository(sql: Sql) {
+  const userIds = new Map<string, number>()
+  const remember = (userToken: string, userId: number) => {
+    if (userIds.size >= USER_ID_CACHE_SIZE) userIds.delete(userIds.keys().next().value!)
+    userIds.set(userToken, userId)
+    return userId
+  }
+
   return {
     /** Finds the user, or creates it together with Jelly's greeting as its first message. */
     async ensureUser(userToken: string, greeting: string, application: string | null): Promise<number> {
+      const cached = userIds.get(userToken)
+      if (cached !== undefined) return cached
       const [known] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-      if (known) return Number(known.user_id)
+      if (known) return remember(userToken, Number(known.user_id))
       const [created] = await sql<{ user_id: string }[]>`
         with new_user as (
           insert into users (user_token) values (${userToken})
@@ -34,10 +47,10 @@ export function chatRepository(sql: Sql) {
           select user_id, 'jelly', ${greeting}, ${application} from new_user
         )
         select user_id from new_user`
-      if (created) return Number(created.user_id)
+      if (created) return remember(userToken, Number(created.user_id))
       // A concurrent request created the user after this statement's snapshot.
       const [existing] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-      return Number(existing.user_id)
+      return remember(userToken, Number(existing.user_id))
     },
 
     /**

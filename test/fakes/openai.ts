@@ -97,6 +97,8 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
 
 async function stream(res: ServerResponse, model: string, reply: FakeReply) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  // Corked: without chunk delays the whole stream leaves in one write, so the fake stays cheap in benchmarks.
+  res.cork()
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`
   const created = Math.floor(Date.now() / 1000)
   const send = (delta: object, finishReason: string | null = null, usage?: object) =>
@@ -104,7 +106,11 @@ async function stream(res: ServerResponse, model: string, reply: FakeReply) {
 
   send({ role: 'assistant', content: '' })
   for (const piece of splitText(reply.content ?? '')) {
-    if (reply.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs))
+    if (reply.chunkDelayMs) {
+      res.uncork()
+      await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs))
+      res.cork()
+    }
     send({ content: piece })
   }
   reply.toolCalls?.forEach((call, index) => {
