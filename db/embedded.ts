@@ -57,16 +57,25 @@ function nextMessage(worker: Worker, expected: 'ready' | 'stopped'): Promise<voi
   })
 }
 
+// Folders this process holds. A lock file with our own pid that is not in here
+// was left by an earlier run (in a container the pid is the same every time).
+const heldHere = new Set<string>()
+
 // PGlite is a single-process database: a second process on the same files would
 // corrupt them, so the data folder is claimed with a pid file.
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const lockPath = join(dir, 'jelly.lock')
+  if (heldHere.has(dir)) throw new Error(`DATA_DIR ${dir} is in use by process ${process.pid}; stop it or choose another DATA_DIR`)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(lockPath, 'wx')
       await handle.writeFile(String(process.pid))
       await handle.close()
-      return () => unlink(lockPath).catch(() => undefined)
+      heldHere.add(dir)
+      return async () => {
+        heldHere.delete(dir)
+        await unlink(lockPath).catch(() => undefined)
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''))

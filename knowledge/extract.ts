@@ -2,9 +2,10 @@
 // question. Candidates are sentences, list items, table rows and code lines (a
 // lead-in ending in ":" travels with the line after it). Each is scored
 // BM25-style on the question's words (rarity measured over all candidates,
-// light stemming, compounds), its heading counting a little, weighted by how
-// well its passage ranked. The best one is kept with what continues it, then
-// others that cover question words it missed, within a small budget.
+// light stemming, compounds, near spellings), its heading counting a little,
+// weighted by how well its passage ranked. The best one is kept with what
+// continues it, then others that cover question words it missed or score
+// nearly as well, within a small budget.
 import { contentWords, sentences, stem } from './text.ts'
 
 export interface Passage {
@@ -44,6 +45,8 @@ const B = 0.5
 const HEADING_SHARE = 0.7
 /** How much less a line earns for a question word its heading already has. */
 const HEADING_DISCOUNT = 0.6
+/** A line scoring this share of the best one is kept even when it adds no question word. */
+const NEARLY_AS_GOOD = 0.6
 /** A line longer than this is cut to the window around its matches. */
 const LONG_LINE = 360
 
@@ -51,8 +54,17 @@ const LONG_LINE = 360
 export function extractAnswer(question: string, passages: Passage[], options: ExtractOptions = {}): Extract[] {
   const budget = options.budget ?? 600
   const maxLines = options.maxLines ?? 5
-  const query = [...new Set(contentWords(question))]
+  const asked = contentWords(question)
+  const query = [...new Set(asked)]
   if (!query.length) return []
+  // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
+  const joined = new Map(query.map((word) => [word, new Set<string>()]))
+  asked.slice(1).forEach((word, index) => {
+    const compound = asked[index] + word
+    joined.get(word)?.add(compound)
+    joined.get(asked[index])?.add(compound)
+  })
+  const similarity = (word: string, words: string[]) => (words.some((other) => joined.get(word)?.has(other)) ? 1 : wordSimilarity(word, words))
   const candidates = collectCandidates(passages)
   if (!candidates.length) return []
 
@@ -101,14 +113,14 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   // leads in, or the next one picks up its thread (lowercase, list item, "It", "This").
   const next = candidates.find((candidate) => candidate.passage === best.passage && candidate.position === best.position + 1)
   if (next && (best.sentence.length < 100 || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
-  // Then lines that cover question words the chosen ones missed.
+  // Then lines that cover question words the chosen ones missed, or score nearly as well.
   const covered = () => new Set(chosen.flatMap((candidate) => [...candidate.matched.keys()]))
   for (const candidate of ranked.slice(1, 12)) {
     if (chosen.length >= maxLines) break
     if (candidate.score < best.score * 0.4) break
     const known = covered()
     const adds = [...candidate.matched.keys()].some((word) => !known.has(word))
-    if (adds || candidate.score >= best.score * 0.8) take(candidate)
+    if (adds || candidate.score >= best.score * NEARLY_AS_GOOD) take(candidate)
   }
   return chosen
     .sort((a, b) => a.passage - b.passage || a.position - b.position)
@@ -147,18 +159,45 @@ function continues(sentence: string): boolean {
   return /^\p{Ll}/u.test(sentence) || /^(it|its|it's|this|that|these|then|so|es|dies|das|dann|damit|dazu)\b/i.test(sentence)
 }
 
-// Same word or stem 1; shared first five letters 0.8 (multiplier ~ multiplyer);
-// an abbreviation or part of a compound 0.6 (max ~ maximum, rewards ~ blockrewards).
-function similarity(word: string, words: string[]): number {
+// Same word or stem 1; one slip in a long word, or a syllable inserted into it,
+// 0.8 (impermanant ~ impermanent, einstuft ~ eingestuft); shared first five
+// letters 0.8 (multiplier ~ multiplyer); an abbreviation or part of a compound
+// 0.6 (max ~ maximum, devs ~ developers, rewards ~ blockrewards).
+function wordSimilarity(word: string, words: string[]): number {
   const root = stem(word)
+  const short = word.length >= 4 ? word.replace(/s$/, '') : word
   let best = 0
   for (const candidate of words) {
     if (candidate === word || stem(candidate) === root) return 1
     if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) best = Math.max(best, 0.8)
-    else if (word.length >= 3 && candidate.length > word.length && candidate.startsWith(word)) best = Math.max(best, 0.6)
+    else if (nearlySame(word, candidate)) best = Math.max(best, 0.8)
+    else if (short.length >= 3 && candidate.length > short.length && candidate.startsWith(short)) best = Math.max(best, 0.6)
     else if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) best = Math.max(best, 0.6)
   }
   return best
+}
+
+// Long words one edit apart, or two letters inserted (a German "ge", a typo).
+function nearlySame(a: string, b: string): boolean {
+  if (Math.min(a.length, b.length) < 6 || Math.abs(a.length - b.length) > 2) return false
+  const limit = a.length === b.length ? 1 : Math.abs(a.length - b.length)
+  return editDistance(a, b, limit) <= limit
+}
+
+/** Levenshtein distance, giving up (limit + 1) once it must exceed the limit. */
+function editDistance(a: string, b: string, limit: number): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    let rowBest = i
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      rowBest = Math.min(rowBest, current[j])
+    }
+    if (rowBest > limit) return limit + 1
+    previous = current
+  }
+  return previous[b.length]
 }
 
 // What kind of line answers the question: an amount or date wants a number,

@@ -1,7 +1,7 @@
 // Hybrid retrieval in one SQL round trip: nearest chunks by cosine distance
 // (HNSW) and best full-text matches (GIN, stemmed per language), fused with
-// reciprocal rank fusion. The full-text query ORs the question's lexemes so a
-// natural question matches on any of its distinctive words.
+// weighted reciprocal rank fusion. The full-text query ORs the question's
+// lexemes so a natural question matches on any of its distinctive words.
 import pgvector from 'pgvector'
 import type { Sql } from '../db/connect.ts'
 
@@ -12,6 +12,10 @@ const RRF_K = 60
 // nothing, and ranking their many matches would cost most of the time at scale.
 const COMMON_SHARE = 0.05
 const COMMON_FLOOR = 100
+// The word-hashing vectors rank better than whole words on paraphrased
+// questions (their n-grams meet other spellings and word forms), so the
+// full-text list only adds a smaller share: enough to lift an exact rare word.
+const FTS_WEIGHT = 0.3
 
 export interface RankedChunk {
   documentId: number
@@ -58,8 +62,8 @@ export async function hybridSearch(
         ) matches
       ),
       fused as (
-        select id, sum(1.0 / (${RRF_K} + rank)) as score
-        from (select id, rank from vec union all select id, rank from fts) ranked
+        select id, sum(share) as score
+        from (select id, 1.0 / (${RRF_K} + rank) as share from vec union all select id, ${FTS_WEIGHT}::float8 / (${RRF_K} + rank) from fts) ranked
         group by id
       )
       select c.document_id, d.source, d.title, c.url, c.heading, c.content, c.lang, f.score::float8 as score

@@ -10,7 +10,7 @@ export function words(text: string): string[] {
 }
 
 const EN_STOP = new Set(
-  'a an the and or but if of to in on at by for with from as is are was were be been being it its this that these those i me my you your we our they them their he she his her do does did done have has had having can could should would will shall may might must not no so than then there here what which who whom whose when where why how all any some each about into over under again further once also just only very too up down out off own same such both few more most other s t don doesn isn aren wasn weren im ive id'.split(
+  'a an the and or but if of to in on at by for with from as is are was were be been being it its this that these those i me my you your we our they them their he she his her do does did done have has had having can could should would will shall may might must not no so than then there here what which who whom whose when where why how all any some each about into over under again further once also just only very too up down out off own same such both few more most other s t don doesn isn aren wasn weren im ive'.split(
     ' ',
   ),
 )

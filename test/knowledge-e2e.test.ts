@@ -69,7 +69,7 @@ t.test('/search on a base built with another embedder: 409 with the reason', asy
   })
   const { status, body } = await search(server.url, 'q=lamp')
   t.equal(status, 409)
-  t.match(body.error, /built with the embedder "local-hash-v1".*openai:text-embedding-3-small.*--reset/)
+  t.match(body.error, /built with the embedder "local-hash-v2".*openai:text-embedding-3-small.*--reset/)
 })
 
 t.test('the model calls the wiki tool, gets passages with URLs, and the answer streams', async (t) => {

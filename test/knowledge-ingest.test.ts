@@ -83,7 +83,7 @@ t.test('a base built with one embedder refuses another until --reset', async (t)
   const kb = createKnowledgeBaseWith({ sql, embedder: remote, log })
   const error = await kb.search('lighthouse').catch((caught: unknown) => caught)
   t.type(error, KnowledgeError)
-  t.match((error as Error).message, /built with the embedder "local-hash-v1" \(1024 dimensions\).*openai:text-embedding-3-small.*--reset/)
+  t.match((error as Error).message, /built with the embedder "local-hash-v2" \(1024 dimensions\).*openai:text-embedding-3-small.*--reset/)
   await t.rejects(ingestSource(sql, remote, source), /--reset/, 'ingesting with another embedder is refused too')
 
   const rebuilt = await ingestSource(sql, remote, source, { reset: true })
@@ -91,7 +91,7 @@ t.test('a base built with one embedder refuses another until --reset', async (t)
   const [meta] = await sql`select embedder, dimension from kb_meta`
   t.same({ ...meta }, { embedder: 'openai:text-embedding-3-small', dimension: 32 })
   t.equal((await kb.search('how long does the lamp burn in winter'))[0].source, 'en/Lighthouse.md')
-  await t.rejects(createKnowledgeBaseWith({ sql, embedder: local, log }).search('lamp'), /local-hash-v1.*--reset/s)
+  await t.rejects(createKnowledgeBaseWith({ sql, embedder: local, log }).search('lamp'), /local-hash-v2.*--reset/s)
 })
 
 t.test('OpenAI-compatible embeddings are batched and retried on 429 and 5xx', async (t) => {

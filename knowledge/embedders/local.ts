@@ -7,7 +7,10 @@
 import type { Embedder, TermStats } from './types.ts'
 import { contentWords } from '../text.ts'
 
-export const LOCAL_EMBEDDER_NAME = 'local-hash-v1'
+// Versioned: when words are split or weighted differently, vectors built before
+// no longer match new queries, and a base built by an older version is refused
+// with the message to re-ingest with --reset.
+export const LOCAL_EMBEDDER_NAME = 'local-hash-v2'
 const DIMENSION = 1024
 const BUCKET_BITS = 18
 const NGRAM_SIZES = [3, 4, 5]
