@@ -1,5 +1,4 @@
 // npm run ingest -- <folder|sitemap-url|page-url> [--reset] [--lang xx] [--base-url URL]
-import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { loadConfig } from '../server/config.ts'
 import { connectDatabase } from '../db/connect.ts'
@@ -9,29 +8,21 @@ import { loadSource } from './sources.ts'
 import { ingestSource, formatSummary } from './ingest.ts'
 import { createProgress } from './progress.ts'
 import { KnowledgeError } from './types.ts'
+import { INGEST_USAGE, parseIngestArgs } from './ingest-args.ts'
 
-const USAGE = 'Usage: npm run ingest -- <folder|sitemap-url|page-url> [--reset] [--lang xx] [--base-url URL]'
+const USAGE = `Usage: npm run ingest -- ${INGEST_USAGE}`
 
 async function main(): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { reset: { type: 'boolean', default: false }, lang: { type: 'string' }, 'base-url': { type: 'string' }, help: { type: 'boolean' } },
-    })
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`)
+  const parsed = parseIngestArgs(process.argv.slice(2))
+  if ('help' in parsed) {
+    console.log(USAGE)
+    return 0
+  }
+  if ('error' in parsed) {
+    console.error(`${parsed.error}\n${USAGE}`)
     return 2
   }
-  const { values, positionals } = parsed
-  if (values.help || positionals.length !== 1) {
-    console.error(USAGE)
-    return values.help ? 0 : 2
-  }
-  if (values.lang !== undefined && !/^[a-z]{2}$/i.test(values.lang)) {
-    console.error(`--lang takes a two-letter language code such as en or de, got "${values.lang}".`)
-    return 2
-  }
+  const { job } = parsed
   let config
   try {
     config = loadConfig()
@@ -41,23 +32,30 @@ async function main(): Promise<number> {
   }
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2))
   const embedder = createEmbedder(config)
-  const db = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  let db
+  try {
+    db = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  } catch (error) {
+    // Typically the running server holding the embedded database.
+    console.error(`Could not open the database: ${(error as Error).message}`)
+    return 1
+  }
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort())
   const progress = createProgress(process.stderr)
   try {
     await migrate(db.sql)
     const fetching = createProgress(process.stderr, 'Fetching')
-    const loaded = await loadSource(positionals[0], {
-      lang: values.lang?.toLowerCase(),
-      baseUrl: values['base-url'],
+    const loaded = await loadSource(job.source, {
+      lang: job.lang,
+      baseUrl: job.baseUrl,
       signal: stop.signal,
       onFetched: (done, total) => fetching.update(done, total, 'pages'),
     })
     fetching.done()
     for (const failure of loaded.failures) console.error(`Could not load ${failure.source}: ${failure.error}`)
     const summary = await ingestSource(db.sql, embedder, loaded, {
-      reset: values.reset,
+      reset: job.reset,
       signal: stop.signal,
       log,
       onProgress: (done, total, source) => progress.update(done, total, source),

@@ -1,4 +1,5 @@
 // The one place that reads process.env. Everything else receives a Config.
+import { parseIngestArgs, type IngestJob } from '../knowledge/ingest-args.ts'
 
 export interface Config {
   port: number
@@ -24,6 +25,8 @@ export interface Config {
   turnTimeoutMs: number
   shutdownGraceMs: number
   llmPrices: Record<string, { input: number; output: number }>
+  /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
+  ingestOnStart: IngestJob[]
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
     turnTimeoutMs: int(env, 'TURN_TIMEOUT_MS', 60_000, 1000, 600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
+    ingestOnStart: ingestJobs(env),
   }
 }
 
@@ -104,6 +108,21 @@ function url(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`)
   }
   return raw.replace(/\/+$/, '')
+}
+
+// "docs/en --base-url https://x/docs; https://x/sitemap.xml": `npm run ingest` arguments, `;` between ingestions.
+function ingestJobs(env: Env): IngestJob[] {
+  const raw = optional(env, 'INGEST_ON_START')
+  if (raw === undefined) return []
+  return raw
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const parsed = parseIngestArgs(part.split(/\s+/))
+      if ('job' in parsed) return parsed.job
+      throw new ConfigError(`INGEST_ON_START: "${part}": ${'error' in parsed ? parsed.error : 'takes npm run ingest arguments'}`)
+    })
 }
 
 function prices(env: Env): Config['llmPrices'] {

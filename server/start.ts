@@ -10,6 +10,7 @@ import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { createWikiTool } from '../tools/wiki.ts'
 import { createKnowledgeBase } from '../knowledge/index.ts'
+import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
@@ -55,15 +56,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const port = typeof address === 'object' && address ? address.port : config.port
     logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
 
+    const ingestion = new AbortController()
+    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
+
     let stopping: Promise<void> | undefined
     return {
       url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
       port,
       stop: () =>
         (stopping ??= (async () => {
+          ingestion.abort()
           const drained = await chat.drain(config.shutdownGraceMs)
           if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
           await app.close()
+          await ingesting
           await db.close()
           logger.info('stopped')
         })()),
