@@ -3,15 +3,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppServices } from '../app.ts'
-
-export interface SearchHit {
-  source: string
-  title: string
-  url: string
-  heading: string
-  score: number
-  content: string
-}
+import type { SearchHit } from '../../knowledge/index.ts'
 
 export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
 
