@@ -109,7 +109,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return Promise.race([all, timeout])
   }
 
-  return { handleMessage, history, drain }
+  return { handleMessage, history, drain, accepting: () => accepting }
 }
 
 export type ChatService = ReturnType<typeof createChatService>

@@ -106,6 +106,8 @@ t.test('SIGTERM with a turn in flight: the turn finishes, the process exits 0, t
   const late = readTurn(await socketIoSend(latecomer, recordSocketIo(latecomer), 'latecomer', 'what is 1 plus 1?'))
   t.match(late.errors, [/restarting/], `a new message during shutdown gets a clear error: ${late.errors[0]}`)
   latecomer.disconnect()
+  const ready = await fetch(`${server.url}/ready`)
+  t.equal(ready.status, 503, '/ready tells load balancers the server is draining')
 
   const finished = readTurn(await turn)
   t.same(finished.errors, [])

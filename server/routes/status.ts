@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../app.ts'
 
-export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repository }) => {
+export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repository, chat }) => {
   app.get('/health', {
     schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
     handler: async () => ({ status: 'ok' }),
@@ -15,6 +15,8 @@ export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repos
       },
     },
     handler: async (request, reply) => {
+      // Draining: a load balancer should send new users elsewhere.
+      if (!chat.accepting()) return reply.code(503).send({ status: 'draining', error: 'the server is shutting down' })
       try {
         await repository.ping()
         return { status: 'ready' }
