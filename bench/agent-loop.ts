@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { io, type Socket } from 'socket.io-client'
 import { startFakeOpenAI } from '../test/fakes/openai.ts'
 
-const TURNS_PER_CONVERSATION = Number(process.env.BENCH_TURNS ?? 20)
+// Every scenario measures about 1,000 turns, so its p99 is not just its slowest turn.
+const TOTAL_TURNS = Number(process.env.BENCH_TURNS ?? 1000)
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 500)
 const ANSWER = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' 🌊'
 
@@ -47,7 +48,7 @@ async function run(conversations: number, thinkMs: number) {
     sockets.map(async (socket, i) => {
       // Staggered starts, so paced conversations do not all fire in the same millisecond.
       if (thinkMs) await sleep(Math.random() * thinkMs)
-      for (let n = 0; n < TURNS_PER_CONVERSATION; n++) {
+      for (let n = 0; n < Math.ceil(TOTAL_TURNS / conversations); n++) {
         if (thinkMs && n > 0) await sleep(thinkMs)
         const message = `c${conversations}-u${i}-t${n}: what is 20000 / 33.3?`
         const result = await turn(socket, `bench-${conversations}-${i}`, message)
