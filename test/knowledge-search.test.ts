@@ -53,3 +53,13 @@ t.test('German questions get German pages, English ones English', async (t) => {
   t.equal((await kb.search('lamp', { lang: 'de' }))[0].lang, 'de', 'an explicit language wins')
   t.ok((await kb.languages()).includes('de'))
 })
+
+t.test('a language filter keeps to it; without one every language is searched', async (t) => {
+  const { kb, sql } = await fixtureBase(t)
+  const text = 'Leuchtturm lighthouse lamp Lampe'
+  const search = async (langs: string[] | null) =>
+    hybridSearch(sql, { text, vector: await kb.embedder.embedQuery(text), langs, ftsLang: 'en', candidates: 10 })
+  t.same([...new Set((await search(['de'])).map((chunk) => chunk.lang))], ['de'])
+  const sources = new Set((await search(null)).map((chunk) => chunk.source))
+  t.ok(sources.has('de/Leuchtturm.md') && sources.has('en/Lighthouse.md'), 'both languages')
+})
