@@ -2,10 +2,11 @@
 // question. Candidates are sentences, list items, table rows and code lines (a
 // lead-in ending in ":" travels with the line after it). Each is scored
 // BM25-style on the question's words (rarity measured over all candidates,
-// light stemming, compounds, near spellings), its heading counting a little,
-// weighted by how well its passage ranked. The best one is kept with what
-// continues it, then others that cover question words it missed or score
-// nearly as well, within a small budget.
+// light stemming, compounds, near spellings), its heading counting a little
+// and a line that continues the one before ("It …") borrowing half of that
+// one's words, weighted by how well its passage ranked. The best one is kept
+// with what continues it, then others that cover question words it missed or
+// score nearly as well, within a small budget.
 import { contentWords, sentences, stem } from './text.ts'
 
 export interface Passage {
@@ -39,12 +40,17 @@ interface Candidate {
   matched: Map<string, number>
 }
 
+// The tail of "they're", "we'll", "I've", "it'd", "I'm": no word of its own.
+const CONTRACTION = /['’](re|ll|ve|d|m)\b/gi
+
 const K1 = 1.2
 const B = 0.5
 /** Share of a question word's weight earned when only the line's heading has it. */
 const HEADING_SHARE = 0.7
 /** How much less a line earns for a question word its heading already has. */
 const HEADING_DISCOUNT = 0.6
+/** Share of a question word's match a continuing line borrows from the line before it. */
+const CARRIED_SHARE = 0.5
 /** A line scoring this share of the best one is kept even when it adds no question word. */
 const NEARLY_AS_GOOD = 0.6
 /** A line longer than this is cut to the window around its matches. */
@@ -54,7 +60,7 @@ const LONG_LINE = 360
 export function extractAnswer(question: string, passages: Passage[], options: ExtractOptions = {}): Extract[] {
   const budget = options.budget ?? 600
   const maxLines = options.maxLines ?? 5
-  const asked = contentWords(question)
+  const asked = contentWords(question.replace(CONTRACTION, ''))
   const query = [...new Set(asked)]
   if (!query.length) return []
   // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
@@ -75,11 +81,14 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   const headingWords = passages.map((passage) => contentWords(`${passage.heading} ${passage.title}`))
   const wants = answerKind(question)
 
-  for (const candidate of candidates) {
+  candidates.forEach((candidate, index) => {
+    // A line that picks up the previous one's thread ("It's value increases…") is about what that one names.
+    const previous = candidates[index - 1]
+    const before = previous?.passage === candidate.passage && continues(candidate.sentence) ? previous.words : []
     const norm = K1 * (1 - B + (B * candidate.words.length) / averageLength)
     let score = 0
     for (const word of query) {
-      const inLine = similarity(word, candidate.words)
+      const inLine = Math.max(similarity(word, candidate.words), CARRIED_SHARE * similarity(word, before))
       const inHeading = similarity(word, headingWords[candidate.passage])
       if (inLine > 0) candidate.matched.set(word, inLine)
       // A word the heading already names tells the section's lines apart less.
@@ -93,7 +102,7 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
     if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
     if (wants && wants.test(candidate.sentence)) score *= 1.4
     candidate.score = score
-  }
+  })
 
   const ranked = [...candidates].sort((a, b) => b.score - a.score)
   const best = ranked[0]

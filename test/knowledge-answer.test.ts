@@ -33,3 +33,18 @@ t.test('words of opposite meaning do not match', async (t) => {
   t.same(extractAnswer('when does the level increase?', passages).filter((extract) => /decreases/.test(extract.sentence) && /increase/.test(extract.sentence)), [])
   t.notMatch(answer('increase', passages), /decreases/, 'increase ~ decrease is not a near spelling')
 })
+
+t.test('a line that continues the one before it is about what that one names', async (t) => {
+  const passages = [
+    passage('Lamp', 'The harbour lamp was repainted by the keeper in a bright red colour last summer, after the long storms of the winter had worn it down. Boats moor at the pier. The harbour lamp is switched on at dusk. It shines 20 miles out to sea.'),
+  ]
+  t.match(answer('how far does the harbour lamp reach?', passages), /20 miles/, 'the continuing line is found for the words of the line before')
+})
+
+t.test('the tail of a contraction is not a question word', async (t) => {
+  const passages = [
+    passage('Fees', 'You’re welcome to visit the pier any day. The mooring fee is paid to the harbour master.'),
+    passage('Boats', 'Boats that are registered are listed on the board.'),
+  ]
+  t.notMatch(answer("who do I pay if they're registered?", passages), /welcome to visit/)
+})
