@@ -2,6 +2,7 @@
 // child process, a fake provider that answers at once, Socket.IO clients.
 // Own time = turn latency seen by the client minus the time the fake spent.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -41,8 +42,9 @@ async function run(conversations: number, thinkMs: number) {
   const sockets = await Promise.all(Array.from({ length: conversations }, () => connect(url)))
   await Promise.all(sockets.map((socket, i) => turn(socket, `warmup-${conversations}-${i}`, 'warm up')))
   fake.timings.length = 0
-  const ownTimes: number[] = []
+  const latencies: { message: string; ms: number }[] = []
   let broken = 0
+  const cpuBefore = serverCpuMs()
   const started = performance.now()
   await Promise.all(
     sockets.map(async (socket, i) => {
@@ -53,17 +55,20 @@ async function run(conversations: number, thinkMs: number) {
         const message = `c${conversations}-u${i}-t${n}: what is 20000 / 33.3?`
         const result = await turn(socket, `bench-${conversations}-${i}`, message)
         if (result.tokens !== ANSWER || result.final !== ANSWER) broken++
-        const fakeMs = fake.timings.filter((timing) => timing.lastUser === message).reduce((sum, timing) => sum + timing.ms, 0)
-        ownTimes.push(result.ms - fakeMs)
+        latencies.push({ message, ms: result.ms })
       }
     }),
   )
   const seconds = (performance.now() - started) / 1000
+  const cpuPerTurn = (serverCpuMs() - cpuBefore) / latencies.length
   sockets.forEach((socket) => socket.close())
-  ownTimes.sort((a, b) => a - b)
+  // The fake's time per turn, summed after the run so the clients do no bookkeeping while measuring.
+  const fakeMs = new Map<string, number>()
+  for (const timing of fake.timings) fakeMs.set(timing.lastUser, (fakeMs.get(timing.lastUser) ?? 0) + timing.ms)
+  const ownTimes = latencies.map(({ message, ms }) => ms - (fakeMs.get(message) ?? 0)).sort((a, b) => a - b)
   const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
   console.log(
-    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, turns with tokens lost or out of order: ${broken}`,
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, turns with tokens lost or out of order: ${broken}`,
   )
 }
 
@@ -94,6 +99,13 @@ async function waitForHealth(base: string) {
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('the server did not start')
+}
+
+/** CPU time the server process (all its threads) has used so far, from /proc (Linux). */
+function serverCpuMs(): number {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 function sleep(ms: number): Promise<void> {
