@@ -10,6 +10,7 @@ import type { Agent, AgentInput, AgentResult, Usage } from './types.ts'
 import { buildMessages } from './prompt.ts'
 import { createToolRunner, type ToolCall } from './run-tool-calls.ts'
 import { createTokenBuffer } from './token-buffer.ts'
+import { deadline } from '../tools/deadline.ts'
 
 export interface LlmAgentOptions {
   tools: Tool[]
@@ -69,7 +70,8 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
       // It gets its own deadline, since the turn's may be what ran out.
       const fallback = async (rounds: number): Promise<AgentResult> => {
         input.log.warn({ model: options.model }, 'answering offline (fallback)')
-        const offline = await options.fallback.run({ ...input, signal: AbortSignal.timeout(options.toolTimeoutMs) })
+        const fallbackDeadline = deadline(options.toolTimeoutMs)
+        const offline = await options.fallback.run({ ...input, signal: fallbackDeadline.signal }).finally(fallbackDeadline.release)
         return { ...offline, tools: [...toolsRun, ...offline.tools], mode: 'fallback', toolRounds: rounds, model: options.model, usage }
       }
 
@@ -134,7 +136,15 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
   }
 
   async function streamStep(messages: ChatCompletionMessageParam[], withTools: boolean, turnSignal: AbortSignal, onToken: (token: string) => void): Promise<StepResult> {
-    const signal = AbortSignal.any([turnSignal, AbortSignal.timeout(requestTimeoutMs)])
+    const request = deadline(requestTimeoutMs, turnSignal)
+    try {
+      return await readStream(messages, withTools, request.signal, onToken)
+    } finally {
+      request.release()
+    }
+  }
+
+  async function readStream(messages: ChatCompletionMessageParam[], withTools: boolean, signal: AbortSignal, onToken: (token: string) => void): Promise<StepResult> {
     const stream = await client.chat.completions.create(
       {
         model: options.model,

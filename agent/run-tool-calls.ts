@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { ToolError, type Tool } from '../tools/types.ts'
 import { describeValidationErrors } from '../server/message-input.ts'
 import type { AgentEvent } from './types.ts'
+import { deadline } from '../tools/deadline.ts'
 
 export interface ToolCall {
   id: string
@@ -45,16 +46,17 @@ export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
 
     emit({ type: 'tool_start', tool: call.name, line: entry.tool.startLine })
     const started = performance.now()
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const callSignal = AbortSignal.any([signal, timeout])
+    const callDeadline = deadline(timeoutMs, signal)
     try {
-      const result = await abortable(entry.tool.run(args, { signal: callSignal, log }), callSignal)
+      const result = await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal)
       return { id: call.id, name: call.name, ok: true, content: truncate(typeof result === 'string' ? result : JSON.stringify(result)) }
     } catch (error) {
       if (error instanceof ToolError) return fail(error.message)
-      if (timeout.aborted) return fail(`The tool took longer than ${timeoutMs} ms and was stopped.`)
+      if (callDeadline.expired()) return fail(`The tool took longer than ${timeoutMs} ms and was stopped.`)
       log.error({ err: error, tool: call.name, durationMs: Math.round(performance.now() - started) }, 'tool threw')
       return fail(`The tool failed unexpectedly: ${(error as Error).message ?? String(error)}`)
+    } finally {
+      callDeadline.release()
     }
   }
 

@@ -68,7 +68,7 @@ async function run(conversations: number, thinkMs: number) {
   const ownTimes = latencies.map(({ message, ms }) => ms - (fakeMs.get(message) ?? 0)).sort((a, b) => a - b)
   const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
   console.log(
-    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, turns with tokens lost or out of order: ${broken}`,
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, server memory ${serverRssMb()} MB, turns with tokens lost or out of order: ${broken}`,
   )
 }
 
@@ -106,6 +106,12 @@ function serverCpuMs(): number {
   const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
   // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
   return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** Resident memory of the server process (Linux). */
+function serverRssMb(): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0)
+  return Math.round(kb / 1024)
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,9 +8,13 @@ import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
 const { pgdata, socketPath } = workerData
+// PGlite touches all of shared_buffers at start. Its 128 MB default is most of
+// the server's memory; 64 MB holds the chat tables and a wiki-sized knowledge
+// base many times over.
+const SETTINGS = ['shared_buffers = 64MB']
 
 try {
-  const db = await PGlite.create(pgdata, { extensions: { vector } })
+  const db = await PGlite.create(pgdata, { extensions: { vector }, postgresqlconf: SETTINGS })
   const server = new PGLiteSocketServer({ db, path: socketPath })
   await server.start()
   parentPort.on('message', async (message) => {

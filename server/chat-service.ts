@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
+import { deadline } from '../tools/deadline.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -64,11 +65,12 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     }
 
     let result: AgentResult
+    const turnDeadline = deadline(turnTimeoutMs)
     try {
       result = await agent.run({
         message,
         history: history.map((row) => ({ role: row.message_type, content: row.content })),
-        signal: AbortSignal.timeout(turnTimeoutMs),
+        signal: turnDeadline.signal,
         log: turnLog,
         emit: onAgentEvent,
       })
@@ -76,6 +78,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
       await toolWrites
       throw error
+    } finally {
+      turnDeadline.release()
     }
     await toolWrites
     await repository.completeTurn(userId, message, result.answer, application)

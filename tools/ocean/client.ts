@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { ToolError } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { createTtlCache, type TtlCache } from './cache.ts'
+import { deadline } from '../deadline.ts'
 
 export interface OceanOptions {
   url: string
@@ -72,11 +73,14 @@ export function createOcean(options: OceanOptions): Ocean {
       }
       // Each request stops at timeoutMs; this bounds reads that take several pages.
       const deadlineMs = options.timeoutMs * 2
-      const deadline = AbortSignal.timeout(deadlineMs)
-      const waited = abortable(cache.get(`${network}:${key}`, ttlMs, load), signal ? AbortSignal.any([signal, deadline]) : deadline)
-      return waited.catch((error: unknown) => {
-        throw deadline.aborted && !signal?.aborted ? unavailable(`the ${network} Ocean API did not answer within ${formatSeconds(deadlineMs)}`) : error
-      })
+      const readDeadline = deadline(deadlineMs, signal)
+      try {
+        return await abortable(cache.get(`${network}:${key}`, ttlMs, load), readDeadline.signal)
+      } catch (error) {
+        throw readDeadline.expired() ? unavailable(`the ${network} Ocean API did not answer within ${formatSeconds(deadlineMs)}`) : error
+      } finally {
+        readDeadline.release()
+      }
     },
   }
 }
