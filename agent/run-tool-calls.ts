@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { ToolError, type Tool } from '../tools/types.ts'
 import { describeValidationErrors } from '../server/message-input.ts'
 import type { AgentEvent } from './types.ts'
-import { deadline } from '../tools/deadline.ts'
+import { abortable, deadline } from '../tools/deadline.ts'
 
 export interface ToolCall {
   id: string
@@ -63,16 +63,6 @@ export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
   return {
     run: (calls, options) => Promise.all(calls.map((call) => runOne(call, options))),
   }
-}
-
-// A tool that ignores its signal must still not hold the turn past its timeout.
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }
 
 function truncate(text: string): string {

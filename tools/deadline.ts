@@ -30,3 +30,16 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
     },
   }
 }
+
+/**
+ * Stops waiting for `work` when `signal` aborts (rejecting with its reason);
+ * for work that may ignore its signal, or that other callers still share.
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}

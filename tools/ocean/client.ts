@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { ToolError } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { createTtlCache, type TtlCache } from './cache.ts'
-import { deadline } from '../deadline.ts'
+import { abortable, deadline } from '../deadline.ts'
 
 export interface OceanOptions {
   url: string
@@ -77,7 +77,10 @@ export function createOcean(options: OceanOptions): Ocean {
       try {
         return await abortable(cache.get(`${network}:${key}`, ttlMs, load), readDeadline.signal)
       } catch (error) {
-        throw readDeadline.expired() ? unavailable(`the ${network} Ocean API did not answer within ${formatSeconds(deadlineMs)}`) : error
+        if (readDeadline.expired()) throw unavailable(`the ${network} Ocean API did not answer within ${formatSeconds(deadlineMs)}`)
+        // The shared request keeps running for other callers; this caller stopped waiting.
+        if (readDeadline.signal.aborted) throw unavailable('the request was cancelled before Ocean answered')
+        throw error
       } finally {
         readDeadline.release()
       }
@@ -122,23 +125,4 @@ function toToolError(error: unknown, notFound: string, network: OceanNetwork, ti
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000
   return `${seconds} second${seconds === 1 ? '' : 's'}`
-}
-
-// The shared request keeps running for other callers; this caller stops waiting.
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(unavailable('the request was cancelled'))
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(unavailable('the request was cancelled before Ocean answered'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }
