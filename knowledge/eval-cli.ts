@@ -40,6 +40,8 @@ interface Outcome {
   difficulty: string
   question: string
   gold: string[]
+  /** Patterns the answer did not match. */
+  missed: string[]
   rank: number | undefined
   correct: boolean
   tools: string[]
@@ -114,7 +116,7 @@ async function main(): Promise<number> {
         const index = hits.findIndex((hit) => gold.has(basename(hit.source)))
         lastWiki = undefined
         const result = await agent.run({ message: question.question, history: [], signal: AbortSignal.timeout(30_000), log, emit: () => {} })
-        const correct = question.answer_patterns.every((pattern) => new RegExp(pattern, 'i').test(result.answer))
+        const missed = question.answer_patterns.filter((pattern) => !new RegExp(pattern, 'i').test(result.answer))
         outcomes.push({
           file,
           id: question.id,
@@ -124,7 +126,8 @@ async function main(): Promise<number> {
           question: question.question,
           gold: question.gold_docs,
           rank: index >= 0 ? index + 1 : undefined,
-          correct,
+          missed,
+          correct: missed.length === 0,
           tools: result.tools,
           wiki: result.tools.includes('wiki'),
           answer: result.answer,
@@ -185,7 +188,7 @@ function printGroup(label: string, group: Outcome[]): void {
 function printMisses(misses: Outcome[]): void {
   for (const miss of misses) {
     console.log(`MISS ${miss.file} ${miss.id} [${miss.split}, ${miss.lang}, ${miss.difficulty}] rank=${miss.rank ?? '-'} gold=${miss.gold.join(',')}`)
-    console.log(`  Q: ${miss.question}`)
+    console.log(`  Q: ${miss.question}\n  not matched: ${miss.missed.join('  ')}`)
     if (!miss.wiki) {
       console.log(`  wrong route: ${miss.tools.join(', ') || 'no tool'}: ${miss.answer.replace(/\s+/g, ' ').slice(0, 200)}`)
       continue
