@@ -55,6 +55,12 @@ const HEADING_DISCOUNT = 0.6
 const CARRIED_SHARE = 0.5
 /** A line scoring this share of the best one is kept even when it adds no question word. */
 const NEARLY_AS_GOOD = 0.6
+/** Lines either side of a line, in its passage, whose score it partly shares. */
+const NEIGHBOURHOOD = 2
+/** Share of the best neighbour's score a line adds to its own. */
+const NEIGHBOUR_SHARE = 0.6
+/** Factor for a line with the kind of content the question asks for (a number, a path, a command). */
+const KIND_BOOST = 1.8
 /** A line longer than this is cut to the window around its matches. */
 const LONG_LINE = 360
 
@@ -71,8 +77,10 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   const budget = options.budget ?? 600
   const maxLines = options.maxLines ?? 5
   const ranked = rankLines(question, passages)
+  // Nothing to say when no line has a question word; otherwise the best line
+  // may be one its section's heading or its neighbours vouch for.
   const best = ranked[0]
-  if (!best || best.score <= 0 || best.matched.size === 0) return []
+  if (!best || best.score <= 0 || !ranked.some((candidate) => candidate.matched.size > 0)) return []
   const candidates = [...ranked].sort((a, b) => a.index - b.index)
   const chosen: Candidate[] = []
   let used = 0
@@ -167,8 +175,18 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
     // Earlier lines of a section tend to state its point.
     score *= 1 - Math.min(0.15, candidate.position * 0.01)
     if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
-    if (wants && wants.test(candidate.sentence)) score *= 1.4
+    if (wants && wants.test(candidate.sentence)) score *= KIND_BOOST
     candidate.score = score
+  })
+  // A line next to strong lines of its section is likely about the same point
+  // (the answer often follows the line that repeats the question's words).
+  const own = candidates.map((candidate) => candidate.score)
+  candidates.forEach((candidate, index) => {
+    let near = 0
+    for (let other = Math.max(0, index - NEIGHBOURHOOD); other <= Math.min(candidates.length - 1, index + NEIGHBOURHOOD); other++) {
+      if (other !== index && candidates[other].passage === candidate.passage) near = Math.max(near, own[other])
+    }
+    candidate.score = own[index] + NEIGHBOUR_SHARE * near
   })
   return [...candidates].sort((a, b) => b.score - a.score || a.index - b.index)
 }

@@ -1,8 +1,8 @@
 // Retrieval policy for answers: which passages an answer is drawn from and how
-// much each counts. The best hits, then the rest of the best pages (an answer
+// much each counts. The best hits, then the rest of the best page (an answer
 // often sits in another section of the page that ranked first), each weighted
-// by its rank; the lines that answer; and the hits cut to their relevant lines
-// for a model. The wiki tool only formats what this returns.
+// by its rank; the lines that answer; and the best hits cut to their relevant
+// lines for a model. The wiki tool only formats what this returns.
 import type { SearchHit, SearchOptions } from './types.ts'
 import type { PageChunk } from './store.ts'
 import { compactPassage, extractAnswer, type Passage } from './extract.ts'
@@ -29,11 +29,13 @@ export interface RetrieveOptions {
   passageBudget?: number
 }
 
-/** Hits the answer is drawn from; the model gets them all, compacted. */
-const ANSWER_HITS = 4
+/** Hits the answer is drawn from. */
+const ANSWER_HITS = 8
+/** Hits the model gets, compacted. */
+const MODEL_PASSAGES = 4
 const PASSAGES_PER_PAGE = 2
-/** The best pages are read whole, so an answer in another section of them is found too. */
-const CONTEXT_PAGES = 2
+/** The best page is read whole, so an answer in another section of it is found too. */
+const CONTEXT_PAGES = 1
 const CHUNKS_PER_PAGE = 60
 /** A passage from the rest of a page counts a little less than a hit of that page. */
 const PAGE_CONTEXT_WEIGHT = 0.85
@@ -57,7 +59,7 @@ export async function retrieve(source: Source, query: string, options: RetrieveO
     heading: context[passage].heading,
     url: context[passage].url,
   }))
-  const passages = hits.map((hit, index) => ({
+  const passages = hits.slice(0, MODEL_PASSAGES).map((hit, index) => ({
     source: hit.source,
     title: hit.title,
     heading: hit.heading,

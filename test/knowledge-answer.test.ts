@@ -48,3 +48,19 @@ t.test('the tail of a contraction is not a question word', async (t) => {
   ]
   t.notMatch(answer("who do I pay if they're registered?", passages), /welcome to visit/)
 })
+
+t.test('a line next to the one that repeats the question shares its score, and a heading alone can vouch for a line', async (t) => {
+  const ferry = [
+    passage('Ferry', 'The island ferry is popular with the tourists who come to the harbour town every summer for the beaches and the fish market.\nDepartures are every 40 minutes from the north pier.\nCafés line the pier.'),
+    passage('Island', 'The island has a red lighthouse.'),
+  ]
+  const lines = extractAnswer('how often does the island ferry go?', ferry, { maxLines: 2 })
+  t.match(lines.map((line) => line.sentence).join('\n'), /every 40 minutes/, 'the neighbour of the line naming the ferry')
+
+  // The best line has no question word, but its section's heading names the topic.
+  const penalty = [
+    passage('Double-sign penalty', 'It is ten times the block reward, taken from the collateral.'),
+    passage('Staking', 'Stakers sign blocks. Fees are low.'),
+  ]
+  t.match(answer('what is the double-sign penalty?', penalty), /ten times the block reward/)
+})
