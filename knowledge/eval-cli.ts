@@ -83,7 +83,10 @@ async function main(): Promise<number> {
   const sets: { file: string; questions: Question[] }[] = []
   for (const file of args.files) {
     try {
-      const questions = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Question)
+      const questions = (await readFile(file, 'utf8'))
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as Question)
       sets.push({ file: basename(file), questions })
     } catch (error) {
       console.error(`Could not read ${file}: ${(error as Error).message}`)
@@ -138,15 +141,28 @@ async function main(): Promise<number> {
     const ms = Date.now() - started
 
     if (args.misses !== 'none') printMisses(outcomes.filter((outcome) => !outcome.correct && (args.misses === 'all' || outcome.split === args.misses)))
-    console.log(`Split: held out when sha256(id)[0..4] mod 100 < ${HELD_OUT_PERCENT}; accuracy = answer matches all answer_patterns, via the offline agent (Ocean unreachable).`)
+    console.log(
+      `Split: held out when sha256(id)[0..4] mod 100 < ${HELD_OUT_PERCENT}; accuracy = answer matches all answer_patterns, via the offline agent (Ocean unreachable).`,
+    )
     console.log(`${'group'.padEnd(34)} ${'n'.padStart(4)}  recall@5  MRR@10  accuracy  wiki-routed acc  wrong route`)
     for (const { file } of sets) {
       const inFile = outcomes.filter((outcome) => outcome.file === file)
       printGroup(file, inFile)
-      for (const split of ['tune', 'held-out'] as const) printGroup(`  ${split}`, inFile.filter((outcome) => outcome.split === split))
-      for (const lang of distinct(inFile.map((outcome) => outcome.lang))) printGroup(`  lang ${lang}`, inFile.filter((outcome) => outcome.lang === lang))
+      for (const split of ['tune', 'held-out'] as const)
+        printGroup(
+          `  ${split}`,
+          inFile.filter((outcome) => outcome.split === split),
+        )
+      for (const lang of distinct(inFile.map((outcome) => outcome.lang)))
+        printGroup(
+          `  lang ${lang}`,
+          inFile.filter((outcome) => outcome.lang === lang),
+        )
       for (const difficulty of distinct(inFile.map((outcome) => outcome.difficulty))) {
-        printGroup(`  ${difficulty}`, inFile.filter((outcome) => outcome.difficulty === difficulty))
+        printGroup(
+          `  ${difficulty}`,
+          inFile.filter((outcome) => outcome.difficulty === difficulty),
+        )
       }
     }
     if (sets.length > 1) {
@@ -154,7 +170,11 @@ async function main(): Promise<number> {
       for (const split of ['tune', 'held-out'] as const) {
         const inSplit = outcomes.filter((outcome) => outcome.split === split)
         printGroup(`  ${split}`, inSplit)
-        for (const lang of distinct(inSplit.map((outcome) => outcome.lang))) printGroup(`    ${split} ${lang}`, inSplit.filter((outcome) => outcome.lang === lang))
+        for (const lang of distinct(inSplit.map((outcome) => outcome.lang)))
+          printGroup(
+            `    ${split} ${lang}`,
+            inSplit.filter((outcome) => outcome.lang === lang),
+          )
       }
     }
     console.log(`embedder ${kb.embedder.name}; ${outcomes.length} questions in ${(ms / 1000).toFixed(1)} s`)

@@ -167,7 +167,7 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
       const inHeading = inHeadings[candidate.passage][q]
       if (inLine > 0) candidate.matched.set(word, inLine)
       // A word the heading already names tells the section's lines apart less.
-      const lineScore = (inLine * (K1 + 1)) / (inLine + norm) * (1 - HEADING_DISCOUNT * inHeading)
+      const lineScore = ((inLine * (K1 + 1)) / (inLine + norm)) * (1 - HEADING_DISCOUNT * inHeading)
       score += idf[q] * Math.max(lineScore, HEADING_SHARE * inHeading)
     })
     const passage = passages[candidate.passage]
@@ -196,7 +196,10 @@ export function compactPassage(question: string, passage: Passage, budget: numbe
   if (passage.content.length <= budget) return passage.content
   const picked = extractAnswer(question, [{ ...passage, weight: 1 }], { budget, maxLines: 12 })
   if (!picked.length) return `${passage.content.slice(0, budget - 1)}…`
-  return picked.map((extract) => extract.sentence).join('\n').slice(0, budget)
+  return picked
+    .map((extract) => extract.sentence)
+    .join('\n')
+    .slice(0, budget)
 }
 
 // Lines of every passage, a lead-in ("Run this command:") joined to the line it
@@ -269,7 +272,8 @@ function answerKind(question: string): RegExp | undefined {
   return undefined
 }
 
-const QUANTITY = /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
+const QUANTITY =
+  /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
 
 // A very long line (a table row, a paragraph without full stops) is cut to the
 // stretch around the first question word it contains.

@@ -45,11 +45,15 @@ export function parseIngestArgs(args: string[]): { job: IngestJob } | { help: tr
   if (values.lang !== undefined && !/^[a-z]{2}$/i.test(values.lang)) return { error: `--lang takes a two-letter language code such as en or de, got "${values.lang}"` }
   const job: IngestJob = { source: positionals[0], reset: values.reset ?? false, lang: values.lang?.toLowerCase(), baseUrl: values['base-url'] }
   for (const origin of values['allow-origin'] ?? []) {
-    if (!/^https?:\/\/[^/]+/i.test(origin) || !URL.canParse(origin)) return { error: `--allow-origin takes an http(s) URL such as https://cdn.example.org, got "${origin}"` }
+    if (!/^https?:\/\/[^/]+/i.test(origin) || !URL.canParse(origin))
+      return { error: `--allow-origin takes an http(s) URL such as https://cdn.example.org, got "${origin}"` }
   }
   if (values['allow-origin']?.length) job.allowOrigins = values['allow-origin']
   if (values['allow-private']) job.allowPrivate = true
-  for (const [flag, key] of [['max-pages', 'maxPages'], ['max-bytes', 'maxBytes']] as const) {
+  for (const [flag, key] of [
+    ['max-pages', 'maxPages'],
+    ['max-bytes', 'maxBytes'],
+  ] as const) {
     const value = values[flag]
     if (value === undefined) continue
     if (!/^[1-9]\d{0,11}$/.test(value)) return { error: `--${flag} takes a whole number above 0, got "${value}"` }

@@ -36,7 +36,16 @@ export async function ingestSource(sql: Sql, embedder: Embedder, loaded: LoadedS
   await store.prepareBase(sql, embedder, { reset: options.reset ?? false, signal: options.signal })
   const existing = new Map((await store.listDocuments(sql, loaded.origin)).map((doc) => [doc.source, doc]))
   const stats = embedder.termBuckets ? await store.readTermStats(sql, embedder.bucketCount ?? 0) : undefined
-  const summary: IngestSummary = { added: 0, changed: 0, removed: 0, unchanged: 0, failed: loaded.failures.length, chunks: 0, ms: 0, ...(loaded.limits ? { limits: loaded.limits } : {}) }
+  const summary: IngestSummary = {
+    added: 0,
+    changed: 0,
+    removed: 0,
+    unchanged: 0,
+    failed: loaded.failures.length,
+    chunks: 0,
+    ms: 0,
+    ...(loaded.limits ? { limits: loaded.limits } : {}),
+  }
 
   let done = 0
   for (const page of loaded.pages) {

@@ -168,7 +168,8 @@ async function loadSitemap(sitemapUrl: string, options: SourceOptions): Promise<
   } catch (error) {
     throw new KnowledgeError(`Could not read the sitemap ${sitemapUrl}: ${(error as Error).message}`)
   }
-  if (!urls.size) throw new KnowledgeError(`The sitemap ${sitemapUrl} lists no pages${session.limits.offOrigin ? ` on its own origin (${session.limits.offOrigin} elsewhere)` : ''}.`)
+  if (!urls.size)
+    throw new KnowledgeError(`The sitemap ${sitemapUrl} lists no pages${session.limits.offOrigin ? ` on its own origin (${session.limits.offOrigin} elsewhere)` : ''}.`)
   return loadPages(sitemapUrl, [...urls], options, session)
 }
 

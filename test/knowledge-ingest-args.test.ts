@@ -2,7 +2,17 @@ import t from 'tap'
 import { jobSourceOptions, parseIngestArgs } from '../knowledge/ingest-args.ts'
 
 t.test('ingest flags: extra origins, private addresses, caps', async (t) => {
-  const parsed = parseIngestArgs(['https://wiki.example/sitemap.xml', '--allow-origin', 'https://cdn.example', '--allow-origin', 'https://img.example', '--max-pages', '50', '--max-bytes', '1000000'])
+  const parsed = parseIngestArgs([
+    'https://wiki.example/sitemap.xml',
+    '--allow-origin',
+    'https://cdn.example',
+    '--allow-origin',
+    'https://img.example',
+    '--max-pages',
+    '50',
+    '--max-bytes',
+    '1000000',
+  ])
   t.ok('job' in parsed)
   if (!('job' in parsed)) return
   t.same(parsed.job.allowOrigins, ['https://cdn.example', 'https://img.example'])

@@ -14,7 +14,10 @@ const paragraph = (text: string) => `<p>${text} ${'This paragraph is padded so t
 t.test('sitemap ingestion: pages load politely, failures are reported, the rest ingest', async (t) => {
   const site = await startFakeSite()
   t.teardown(() => site.close())
-  site.pages.set('/ferry', articleHtml('Ferry', `${paragraph('The ferry leaves at 9 every morning.')}<h2 id="tickets">Tickets</h2>${paragraph('A ticket costs 4 coins.')}`))
+  site.pages.set(
+    '/ferry',
+    articleHtml('Ferry', `${paragraph('The ferry leaves at 9 every morning.')}<h2 id="tickets">Tickets</h2>${paragraph('A ticket costs 4 coins.')}`),
+  )
   site.pages.set('/market', articleHtml('Market', paragraph('The fish market opens on Fridays.')))
   site.listed.push('/ferry', '/market', '/broken', '/slow')
 
@@ -26,7 +29,10 @@ t.test('sitemap ingestion: pages load politely, failures are reported, the rest 
 
   const loaded = await loadSource(`${site.url}/sitemap_index.xml`, { timeoutMs: 500, concurrency: 2, allowPrivate: true })
   t.equal(loaded.origin, `${site.url}/sitemap_index.xml`)
-  t.same(loaded.pages.map((page) => page.source), [`${site.url}/ferry`, `${site.url}/market`])
+  t.same(
+    loaded.pages.map((page) => page.source),
+    [`${site.url}/ferry`, `${site.url}/market`],
+  )
   t.same(loaded.failures.map((failure) => failure.source).sort(), [`${site.url}/broken`, `${site.url}/slow`])
   t.match(loaded.failures.find((failure) => failure.source.endsWith('/broken'))?.error, /HTTP 500/)
   t.match(loaded.failures.find((failure) => failure.source.endsWith('/slow'))?.error, /no answer within 0.5 s/)
@@ -69,7 +75,7 @@ t.test('private and loopback addresses are refused unless allowed', async (t) =>
   t.equal((await loadSource(`${site.url}/ferry`, { allowPrivate: true })).pages.length, 1, 'allowed explicitly')
 })
 
-t.test('only the sitemap\'s own origin unless more are allowed, redirects included', async (t) => {
+t.test("only the sitemap's own origin unless more are allowed, redirects included", async (t) => {
   const site = await startFakeSite()
   const other = await startFakeSite()
   t.teardown(() => Promise.all([site.close(), other.close()]))
@@ -79,7 +85,10 @@ t.test('only the sitemap\'s own origin unless more are allowed, redirects includ
   site.listed.push('/ferry', `${other.url}/elsewhere`, '/moved')
 
   const loaded = await loadSource(`${site.url}/sitemap.xml`, { allowPrivate: true, timeoutMs: 2000 })
-  t.same(loaded.pages.map((page) => page.source), [`${site.url}/ferry`])
+  t.same(
+    loaded.pages.map((page) => page.source),
+    [`${site.url}/ferry`],
+  )
   t.match(loaded.limits, { offOrigin: 1 }, 'the entry on another origin is skipped')
   t.match(loaded.failures, [{ source: `${site.url}/moved`, error: `refused: ${other.url} is not an allowed origin` }], 'a redirect elsewhere is refused')
   t.same(other.requests, [], 'the other origin was never asked')

@@ -34,7 +34,9 @@ export async function startFakeSite(): Promise<FakeSite> {
     requests.push(path)
     if (path === '/sitemap_index.xml') {
       response.writeHead(200, { 'content-type': 'application/xml' })
-      response.end(`<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/sitemap.xml</loc></sitemap></sitemapindex>`)
+      response.end(
+        `<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/sitemap.xml</loc></sitemap></sitemapindex>`,
+      )
       return
     }
     if (path === '/sitemap.xml') {
