@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
-import { deadline } from '../tools/deadline.ts'
+import { deadline } from '../lib/deadline.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"

@@ -13,6 +13,7 @@ import { createKnowledgeBase } from '../knowledge/index.ts'
 import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
+import { createToolRunner } from '../agent/run-tool-calls.ts'
 import { createChatService } from './chat-service.ts'
 import { buildApp } from './app.ts'
 
@@ -30,16 +31,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
     const repository = chatRepository(db.sql)
     const knowledge = createKnowledgeBase({ sql: db.sql, config, log: logger })
-    // Offline mode tries tools in this order: the wiki is the catch-all, last.
     const tools = [
       mathTool,
       ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
       createWikiTool(knowledge),
     ]
-    const offline = createOfflineAgent(tools)
+    const runner = createToolRunner(tools, config.toolTimeoutMs)
+    const offline = createOfflineAgent(tools, { runner })
     const agent = config.llmEnabled
       ? createLlmAgent({
           tools,
+          runner,
           fallback: offline,
           model: config.llmModel,
           apiKey: config.openaiApiKey,

@@ -85,11 +85,7 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
       return { network, ...summariseBlock(block) }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\b(latest|last|newest|current|recent|most recent)\s+block\b|\bblock\s?height\b|\bblock count\b|\bhow many blocks (are there|have been (mined|minted|made)|so far|exist)\b|\baktuelle blockh[öo]he\b|\bchain (height|tip)\b|\bheight of the (block)?chain\b/i
-        if (!asks.test(message) || findHeight(message) !== undefined || findHash(message)) return undefined
-        return withNetwork({}, message)
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         return `The latest ${result.network} block is ${formatCount(result.height)} 🧱, minted at ${result.time} with ${formatCount(result.transactionCount)} transaction${result.transactionCount === 1 ? '' : 's'} (hash ${shortId(result.hash)}).`
       },
@@ -122,11 +118,10 @@ export function getBlockTool(ocean: Ocean): Tool<BlockArgs, BlockResult> {
     },
     offline: {
       plan({ message }) {
-        if (!/\bblock\b/i.test(message)) return undefined
         const height = findHeight(message)
         if (height !== undefined) return withNetwork({ block: height }, message)
         const hash = findHash(message)
-        return hash && /\bblock\s*(hash|#|id)?\b/i.test(message) && !/\b(tx|txid|transaction)\b/i.test(message) ? withNetwork({ block: hash }, message) : undefined
+        return hash && !/\b(tx|txid|transaction)\b/i.test(message) ? withNetwork({ block: hash }, message) : undefined
       },
       answer(result) {
         return describeBlock(result, result.network)
@@ -184,7 +179,6 @@ export function getBlockTransactionsTool(ocean: Ocean): Tool<BlockArgs, BlockTra
     },
     offline: {
       plan({ message }) {
-        if (!/\btransactions\b|\btxs\b/i.test(message) || !/\bblock\b/i.test(message)) return undefined
         const height = findHeight(message)
         if (height !== undefined) return withNetwork({ block: height }, message)
         const hash = findHash(message)

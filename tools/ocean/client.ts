@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { ToolError } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { createTtlCache, type TtlCache } from './cache.ts'
-import { abortable, deadline } from '../deadline.ts'
+import { abortable, deadline } from '../../lib/deadline.ts'
 
 export interface OceanOptions {
   url: string

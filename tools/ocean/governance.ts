@@ -78,9 +78,6 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
     },
     offline: {
       plan({ message }) {
-        if (!/\b(proposals?|cfps?|vocs?|dfips?|governance|votes?|voting)\b/i.test(message)) return undefined
-        if (!/\b(current|currently|active|open|ongoing|latest|recent|list|show|running|how many|are there|any|which|what are the|new|rejected|completed|past)\b/i.test(message)) return undefined
-        if (/\b[0-9a-f]{64}\b/i.test(message)) return undefined
         const status: Status = /\brejected\b/i.test(message) ? 'rejected' : /\b(completed|past|finished)\b/i.test(message) ? 'completed' : /\ball\b/i.test(message) ? 'all' : 'voting'
         return withNetwork({ status }, message)
       },
@@ -155,7 +152,6 @@ export function getGovernanceProposalTool(ocean: Ocean): Tool<ProposalArgs, Prop
     },
     offline: {
       plan(context) {
-        if (!/\b(proposals?|cfps?|vocs?|dfips?)\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },

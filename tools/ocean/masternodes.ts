@@ -63,7 +63,6 @@ export function getMasternodeTool(ocean: Ocean): Tool<MasternodeArgs, Masternode
     },
     offline: {
       plan(context) {
-        if (!/\b(masternodes?|mn)\b/i.test(context.message) || /\bhow many|wie viele\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },
@@ -110,10 +109,7 @@ export function getMasternodeCountTool(ocean: Ocean): Tool<NetworkArgs, Masterno
       }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\bhow many (active |enabled )?(masternodes|mns)\b|\bwie viele (aktive )?masternodes\b|\banzahl (der )?masternodes\b|\b(number|count|amount|total) of (active |enabled )?(masternodes|mns)\b|\bmasternode count\b|\b(masternodes|mns) (are there|exist|are running|are active)\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         const locks = result.byLockPeriod
           .sort((a, b) => a.weeks - b.weeks)

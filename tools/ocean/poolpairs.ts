@@ -94,7 +94,6 @@ export function getPoolPairTool(ocean: Ocean): Tool<PoolPairArgs, PoolPairResult
     },
     offline: {
       plan({ message }) {
-        if (!/\b(pool|pools|pair|liquidity|apr|apy|reserves?|lm)\b/i.test(message)) return undefined
         const pair = /\b([A-Za-z][A-Za-z0-9.]{0,15})\s*[-/]\s*([A-Za-z][A-Za-z0-9.]{0,15})\b/.exec(message)
         if (pair && isSymbolWord(pair[1]) && isSymbolWord(pair[2])) return withNetwork({ pair: `${pair[1]}-${pair[2]}` }, message)
         const byId = /\bpool(?:\s*pair)?\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message)
@@ -147,10 +146,7 @@ export function listPoolPairsTool(ocean: Ocean): Tool<NetworkArgs, PoolPairListR
       }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\b(list|show|which|top|biggest|largest|all|how many|best|highest)\b.*\b(pool ?pairs?|pools|liquidity pools)\b|\b(pool ?pairs?|pools)\b.*\b(are there|exist|available|list)\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         const lines = result.top.map(
           (pool) => `• ${pool.symbol} (id ${pool.id}): $${formatAmount(pool.totalLiquidityUsd)} liquidity${pool.apr === undefined ? '' : `, APR ${aprText(pool.apr)}`}`,

@@ -68,7 +68,6 @@ export function getPriceTool(ocean: Ocean): Tool<PriceArgs, PriceResult> {
     },
     offline: {
       plan({ message }) {
-        if (/\b(pool|pools|liquidity|apr)\b/i.test(message)) return undefined
         const pair = /\b([A-Za-z][A-Za-z0-9]{1,9})\s*[-/]\s*(USD|USDT|EUR)\b/i.exec(message)
         if (pair && isSymbolWord(pair[1])) return withNetwork({ token: pair[1], currency: pair[2].toUpperCase() }, message)
         const patterns = [

@@ -99,8 +99,6 @@ export function getTokenTool(ocean: Ocean): Tool<TokenArgs, TokenResult> {
       plan({ message }) {
         const named = /\btoken\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message) ?? /\btoken\s+([A-Za-z][A-Za-z0-9.\-]{0,15})\b/i.exec(message) ?? /\b([A-Za-z][A-Za-z0-9.\-]{0,15})\s+token\b/i.exec(message)
         const word = named?.[1]
-        // "What is the DFI token?" asks what it is for (the wiki); "how many DUSD are minted" asks for data.
-        if (/\bwhat(?:'s| is| are)\b/i.test(message) && !/\b(minted|supply|id|created|details|data|info)\b/i.test(message)) return undefined
         if (!word || (!/^\d+$/.test(word) && !isSymbolWord(word.replace(/-.*/, '')))) return undefined
         return withNetwork({ token: word }, message)
       },

@@ -71,10 +71,7 @@ export function getTransactionTool(ocean: Ocean): Tool<TransactionArgs, Transact
     offline: {
       plan({ message }) {
         const hash = findHash(message)
-        if (!hash) return undefined
-        const aboutTransaction = /\b(tx|txid|transaction)\b/i.test(message)
-        const justTheHash = message.trim().toLowerCase() === hash
-        return aboutTransaction || justTheHash ? withNetwork({ txid: hash }, message) : undefined
+        return hash ? withNetwork({ txid: hash }, message) : undefined
       },
       answer(result) {
         const outputs = result.firstOutputs.map((vout) => `• Output ${vout.n}: ${formatAmount(vout.value)}${vout.tokenId ? ` (token ${vout.tokenId})` : ' DFI'}`)

@@ -85,7 +85,6 @@ export function getVaultTool(ocean: Ocean): Tool<VaultArgs, VaultResult> {
     },
     offline: {
       plan(context) {
-        if (!/\bvaults?\b/i.test(context.message) || /\bhow many\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },
