@@ -26,7 +26,8 @@ export interface OfflineRoute {
 /** Planners read this much of a message; chain-data questions are short, and it bounds their work. */
 export const ROUTED_CHARS = 1000
 
-const SMALL_TALK = /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,🪼🌊🐙😊🙏❤️]{0,20}(?:jelly)?[\s!.]{0,20}$/i
+const SMALL_TALK =
+  /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,🪼🌊🐙😊🙏❤️]{0,20}(?:jelly)?[\s!.]{0,20}$/i
 const HOW_MANY = /\bhow many\b/i
 const TRANSACTION_WORDS = /\b(tx|txid|transaction)\b/i
 const PROPOSAL_WORDS = /\b(proposals?|cfps?|vocs?|dfips?)\b/i

@@ -44,7 +44,12 @@ export function createOfflineAgent(tools: Tool[], options: OfflineAgentOptions =
   const runner = options.runner ?? createToolRunner(tools, options.toolTimeoutMs ?? 15_000)
   const wiki = tools.find((tool) => tool.name === 'wiki')
 
-  async function answerWith(tool: Tool, args: unknown, context: OfflineContext, input: AgentInput): Promise<{ answer: string; result: unknown } | { failure: ToolFailureKind; answer: string }> {
+  async function answerWith(
+    tool: Tool,
+    args: unknown,
+    context: OfflineContext,
+    input: AgentInput,
+  ): Promise<{ answer: string; result: unknown } | { failure: ToolFailureKind; answer: string }> {
     const outcome = await runner.runTool(tool.name, args, { signal: input.signal, log: input.log, emit: input.emit })
     if (outcome.ok) return { answer: tool.offline!.answer(outcome.result, args, context), result: outcome.result }
     // The runner logged a crash; the user gets no internals.

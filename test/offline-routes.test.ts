@@ -143,7 +143,7 @@ t.test('a general question falls back to the wiki when Ocean finds nothing', asy
   t.same(found.tools, ['get_pool_pair'])
 })
 
-t.test('an empty wiki leaves the chain tool\'s answer as it is', async (t) => {
+t.test("an empty wiki leaves the chain tool's answer as it is", async (t) => {
   const tools = toolsWith(createWikiTool(await fixtureKnowledgeBase(t, [])), await unreachableOceanUrl())
   const reply = await ask(tools, 'How many masternodes are there?')
   t.same(reply.tools, ['get_masternode_count', 'wiki'])
