@@ -5,7 +5,7 @@ import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, findHeight, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireBlockId, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, NETWORK_PARAMETER, requireBlockId, resolveNetwork, type NetworkArgs } from './validate.ts'
 
 export interface BlockSummary {
   height: number
@@ -68,7 +68,7 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
   return {
     name: 'get_latest_block',
     description: 'The newest block on DeFiChain: the current block height, its hash, time, transaction count and minter.',
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Fetching the latest DeFiChain block 🧱',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

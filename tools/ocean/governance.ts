@@ -1,6 +1,5 @@
 // On-chain governance: the list of proposals (CFPs and votes of confidence) and one by id.
 import type { governance as oceanGovernance } from '@defichain/whale-api-client'
-import type { ListProposalsStatus } from '@defichain/jellyfish-api-core/dist/category/governance.js'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
@@ -68,7 +67,7 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
           ttlMs: TTL.recent,
           notFound: `Ocean has no governance proposals for ${network}.`,
           fetch: async (client) => {
-            const response = await client.governance.listGovProposals({ status: status as ListProposalsStatus, size: LIST_SIZE })
+            const response = await client.governance.listGovProposals({ status: status as NonNullable<oceanGovernance.GovernanceListGovProposalsOptions['status']>, size: LIST_SIZE })
             return { items: [...response], more: response.hasNext }
           },
         },

@@ -3,7 +3,8 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { readStats } from './stats.ts'
 
 interface MasternodeArgs extends NetworkArgs {
   id: string
@@ -93,14 +94,11 @@ export function getMasternodeCountTool(ocean: Ocean): Tool<NetworkArgs, Masterno
   return {
     name: 'get_masternode_count',
     description: 'How many masternodes DeFiChain has, split by lock period (none, 5 or 10 years), and the value locked in them in USD.',
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Counting the masternodes 🖥️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
-      const stats = await ocean.read(
-        { network, key: 'stats', ttlMs: TTL.live, notFound: 'Ocean has no statistics right now.', fetch: (client) => client.stats.get() },
-        context.signal,
-      )
+      const stats = await readStats(ocean, network, context.signal)
       return {
         network,
         count: stats.count?.masternodes,

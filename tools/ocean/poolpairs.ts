@@ -6,7 +6,7 @@ import { readWholeList, TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatRatioAsPercent } from './format.ts'
 import { isSymbolWord, withNetwork } from './intent.ts'
 import { symbolMatches } from './tokens.ts'
-import { NETWORK_PARAMETER, requirePoolPairRef, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, NETWORK_PARAMETER, requirePoolPairRef, resolveNetwork, type NetworkArgs } from './validate.ts'
 
 function readAllPoolPairs(ocean: Ocean, network: OceanNetwork, signal: AbortSignal): Promise<oceanPoolPairs.PoolPairData[]> {
   return ocean.read(
@@ -127,7 +127,7 @@ export function listPoolPairsTool(ocean: Ocean): Tool<NetworkArgs, PoolPairListR
   return {
     name: 'list_pool_pairs',
     description: `All DEX pool pairs: how many there are and the ${shown} largest by liquidity, with their APR.`,
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Surveying the DEX pools 🏊',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

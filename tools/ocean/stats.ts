@@ -4,12 +4,15 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount } from './format.ts'
 import { withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, resolveNetwork, type NetworkArgs } from './validate.ts'
 
-const NETWORK_ONLY = { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false } as const
-
-function readStats(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.StatsData> {
+/** The chain overview, shared (and cached once) by the stats and masternode-count tools. */
+export function readStats(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.StatsData> {
   return ocean.read({ network, key: 'stats', ttlMs: TTL.live, notFound: 'Ocean has no statistics right now.', fetch: (client) => client.stats.get() }, signal)
+}
+
+function readSupply(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.SupplyData> {
+  return ocean.read({ network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() }, signal)
 }
 
 export interface StatsResult {
@@ -94,10 +97,7 @@ export function getSupplyTool(ocean: Ocean): Tool<NetworkArgs, SupplyResult> {
     startLine: 'Counting the DFI supply 🪙',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
-      const supply = await ocean.read(
-        { network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() },
-        context.signal,
-      )
+      const supply = await readSupply(ocean, network, context.signal)
       return { network, maxDfi: supply.max, totalDfi: supply.total, burnedDfi: supply.burned, circulatingDfi: supply.circulating }
     },
     offline: {
@@ -137,7 +137,7 @@ export function getBurnTool(ocean: Ocean): Tool<NetworkArgs, BurnResult> {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
       const [burn, supply] = await Promise.all([
         ocean.read({ network, key: 'stats/burn', ttlMs: TTL.live, notFound: 'Ocean has no burn figures right now.', fetch: (client) => client.stats.getBurn() }, context.signal),
-        ocean.read({ network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() }, context.signal),
+        readSupply(ocean, network, context.signal),
       ])
       return {
         network,

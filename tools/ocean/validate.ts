@@ -9,6 +9,9 @@ export const NETWORK_PARAMETER = {
   description: 'DeFiChain network; defaults to the configured one (usually mainnet).',
 } as const
 
+/** The parameters of a tool that takes only the network. */
+export const NETWORK_ONLY = { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false } as const
+
 export interface NetworkArgs {
   network?: string
 }
