@@ -30,8 +30,12 @@ t.test('a turn that fails in the database: REST 500 and a socket error, each log
   t.notMatch(JSON.stringify(turn.events), /CONNECTION|postgres|stack/i, 'no internals')
 })
 
+// One app for the tests that leave it as it was.
+const shared = await buildTestApp(t)
+
 t.test('client errors get a status and words naming the problem, and no error log', async (t) => {
-  const { app, logs } = await buildTestApp(t)
+  const { app, logs } = shared
+  const before = logs.length
   const missing = await app.inject({ method: 'POST', url: '/user_message', payload: { user_token: 'u1' } })
   t.equal(missing.statusCode, 400)
   t.same(missing.json(), { error: 'message is required' })
@@ -39,7 +43,7 @@ t.test('client errors get a status and words naming the problem, and no error lo
   t.same([badJson.statusCode, badJson.json()], [400, { error: 'body must be valid JSON' }])
   const text = await app.inject({ method: 'POST', url: '/user_message', headers: { 'content-type': 'text/plain' }, payload: 'hi' })
   t.same([text.statusCode, text.json()], [415, { error: 'body must be JSON sent with Content-Type: application/json' }])
-  t.same(errorsIn(logs), [])
+  t.same(errorsIn(logs.slice(before)), [])
 })
 
 t.test('a message during shutdown: 503 with words, logged once as information', async (t) => {
@@ -53,11 +57,12 @@ t.test('a message during shutdown: 503 with words, logged once as information', 
 })
 
 t.test('a whole turn through inject, and the tool runner offered to other transports', async (t) => {
-  const { app, logs, tools } = await buildTestApp(t)
+  const { app, logs, tools } = shared
+  const before = logs.length
   const reply = await app.inject({ method: 'POST', url: '/user_message', payload: { user_token: 'u2', message: 'What is 20000 divided by 33.3?' } })
   t.equal(reply.statusCode, 200)
   t.match(reply.json(), { response: /600\.6/, message_id: Number })
-  t.equal(logs.filter((line) => line.msg === 'turn').length, 1)
+  t.equal(logs.slice(before).filter((line) => line.msg === 'turn').length, 1)
 
   const log = app.log as unknown as Parameters<typeof tools.runTool>[2]['log']
   t.same(await tools.runTool('calculator', { expression: '6*7' }, { signal: AbortSignal.timeout(5000), log }), {
