@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 export interface JsonSchema {
   type: 'object'
   properties: Record<string, unknown>
-  required?: string[]
+  required?: readonly string[]
   additionalProperties?: boolean
 }
 

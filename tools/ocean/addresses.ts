@@ -1,17 +1,14 @@
 // One address: DFI UTXO balance, token balances, vaults, recent transactions and unspent outputs.
 import type { address as oceanAddress, loan as oceanLoan, ApiPagedResponse, WhaleApiClient } from '@defichain/whale-api-client'
-import type { JsonSchema, OfflineContext, Tool } from '../types.ts'
+import type { FromSchema } from 'json-schema-to-ts'
+import type { OfflineContext, Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId, sumAmounts } from './format.ts'
 import { addressInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireAddress, type NetworkArgs } from './validate.ts'
+import { NETWORK_PARAMETER, requireAddress } from './validate.ts'
 
-interface AddressArgs extends NetworkArgs {
-  address: string
-}
-
-const ADDRESS_PARAMETERS: JsonSchema = {
+const ADDRESS_PARAMETERS = {
   type: 'object',
   properties: {
     address: { type: 'string', description: 'DeFiChain address: mainnet starts with 8, d or df1; testnet with 7, t or tf1.' },
@@ -19,7 +16,9 @@ const ADDRESS_PARAMETERS: JsonSchema = {
   },
   required: ['address'],
   additionalProperties: false,
-}
+} as const
+
+type AddressArgs = FromSchema<typeof ADDRESS_PARAMETERS>
 
 /** Lists are summarised: a count and the first few, so a result stays small. */
 const SHOWN = 5

@@ -1,4 +1,5 @@
 // Blocks: the latest one, one by height or hash, and a block's transactions.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { blocks as oceanBlocks } from '@defichain/whale-api-client'
 import type { Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
@@ -93,23 +94,23 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
   }
 }
 
-interface BlockArgs extends NetworkArgs {
-  block: string | number
-}
+const BLOCK_PARAMETERS = {
+  type: 'object',
+  properties: {
+    block: { type: ['string', 'integer'], description: 'Block height (e.g. 3000000) or block hash (64 hex characters).' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['block'],
+  additionalProperties: false,
+} as const
+
+type BlockArgs = FromSchema<typeof BLOCK_PARAMETERS>
 
 export function getBlockTool(ocean: Ocean): Tool<BlockArgs, BlockResult> {
   return {
     name: 'get_block',
     description: 'One DeFiChain block by height (a whole number) or by hash (64 hex characters): time, transaction count, minter, size.',
-    parameters: {
-      type: 'object',
-      properties: {
-        block: { type: ['string', 'integer'], description: 'Block height (e.g. 3000000) or block hash (64 hex characters).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['block'],
-      additionalProperties: false,
-    },
+    parameters: BLOCK_PARAMETERS,
     startLine: 'Looking up that block 🧱',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

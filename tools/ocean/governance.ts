@@ -1,17 +1,25 @@
 // On-chain governance: the list of proposals (CFPs and votes of confidence) and one by id.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { governance as oceanGovernance } from '@defichain/whale-api-client'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, optionalEnum, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_PARAMETER, optionalEnum, requireHash, resolveNetwork } from './validate.ts'
 
 const STATUSES = ['voting', 'rejected', 'completed', 'all'] as const
 type Status = (typeof STATUSES)[number]
 
-interface ProposalListArgs extends NetworkArgs {
-  status?: Status
-}
+const PROPOSAL_LIST_PARAMETERS = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
+    network: NETWORK_PARAMETER,
+  },
+  additionalProperties: false,
+} as const
+
+type ProposalListArgs = FromSchema<typeof PROPOSAL_LIST_PARAMETERS>
 
 export interface ProposalSummary {
   proposalId: string
@@ -48,14 +56,7 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
   return {
     name: 'list_governance_proposals',
     description: `DeFiChain governance proposals (community fund proposals and votes of confidence), filtered by status (voting, rejected, completed or all; default voting): how many and the first ${SHOWN}.`,
-    parameters: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
-        network: NETWORK_PARAMETER,
-      },
-      additionalProperties: false,
-    },
+    parameters: PROPOSAL_LIST_PARAMETERS,
     startLine: 'Checking the governance proposals 🗳️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -93,9 +94,17 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
   }
 }
 
-interface ProposalArgs extends NetworkArgs {
-  id: string
-}
+const PROPOSAL_PARAMETERS = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'Proposal id (64 hex characters).' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['id'],
+  additionalProperties: false,
+} as const
+
+type ProposalArgs = FromSchema<typeof PROPOSAL_PARAMETERS>
 
 export interface ProposalResult extends ProposalSummary {
   network: string
@@ -113,15 +122,7 @@ export function getGovernanceProposalTool(ocean: Ocean): Tool<ProposalArgs, Prop
   return {
     name: 'get_governance_proposal',
     description: 'One governance proposal by id (64 hex characters): title, type, status, requested DFI, cycles, votes, link to the discussion.',
-    parameters: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', description: 'Proposal id (64 hex characters).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['id'],
-      additionalProperties: false,
-    },
+    parameters: PROPOSAL_PARAMETERS,
     startLine: 'Reading that governance proposal 🗳️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

@@ -1,4 +1,5 @@
 // Masternodes: one by id, and how many there are (from Ocean's stats).
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
@@ -6,9 +7,17 @@ import { hashInContext, withNetwork } from './intent.ts'
 import { NETWORK_ONLY, NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
 import { readStats } from './stats.ts'
 
-interface MasternodeArgs extends NetworkArgs {
-  id: string
-}
+const MASTERNODE_PARAMETERS = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'Masternode id (the 64-hex id of its creation transaction).' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['id'],
+  additionalProperties: false,
+} as const
+
+type MasternodeArgs = FromSchema<typeof MASTERNODE_PARAMETERS>
 
 export interface MasternodeResult {
   network: string
@@ -27,15 +36,7 @@ export function getMasternodeTool(ocean: Ocean): Tool<MasternodeArgs, Masternode
   return {
     name: 'get_masternode',
     description: 'One masternode by id (64 hex characters): state, minted blocks, owner and operator addresses, creation height, lock period.',
-    parameters: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', description: 'Masternode id (the 64-hex id of its creation transaction).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['id'],
-      additionalProperties: false,
-    },
+    parameters: MASTERNODE_PARAMETERS,
     startLine: 'Looking up that masternode 🖥️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

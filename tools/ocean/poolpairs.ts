@@ -1,4 +1,5 @@
 // DEX pool pairs: one by id or token pair (DFI-BTC finds BTC-DFI too), and the list.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { poolpairs as oceanPoolPairs } from '@defichain/whale-api-client'
 import { ToolError, type Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
@@ -53,23 +54,23 @@ function summarisePoolPair(pool: oceanPoolPairs.PoolPairData, network: string): 
   }
 }
 
-interface PoolPairArgs extends NetworkArgs {
-  pair: string | number
-}
+const POOL_PAIR_PARAMETERS = {
+  type: 'object',
+  properties: {
+    pair: { type: ['string', 'integer'], description: 'Pool pair id (e.g. 5) or token pair like DFI-BTC (order does not matter).' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['pair'],
+  additionalProperties: false,
+} as const
+
+type PoolPairArgs = FromSchema<typeof POOL_PAIR_PARAMETERS>
 
 export function getPoolPairTool(ocean: Ocean): Tool<PoolPairArgs, PoolPairResult> {
   return {
     name: 'get_pool_pair',
     description: 'One DEX liquidity pool by id or by its two tokens (e.g. DFI-BTC, dTSLA-DUSD): reserves, price ratio, liquidity in USD, APR, volume, commission.',
-    parameters: {
-      type: 'object',
-      properties: {
-        pair: { type: ['string', 'integer'], description: 'Pool pair id (e.g. 5) or token pair like DFI-BTC (order does not matter).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['pair'],
-      additionalProperties: false,
-    },
+    parameters: POOL_PAIR_PARAMETERS,
     startLine: 'Diving into that liquidity pool 🏊',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

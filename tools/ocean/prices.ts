@@ -1,14 +1,23 @@
 // Oracle prices: a token's price in a currency (DFI-USD, TSLA-USD...).
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatTime } from './format.ts'
 import { isStrictSymbolWord, isSymbolWord, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireSymbol, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_PARAMETER, requireSymbol, resolveNetwork } from './validate.ts'
 
-interface PriceArgs extends NetworkArgs {
-  token: string
-  currency?: string
-}
+const PRICE_PARAMETERS = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', description: 'Token symbol, e.g. DFI, BTC, TSLA. "DFI-USD" is accepted too.' },
+    currency: { type: 'string', description: 'Currency symbol; default USD.' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['token'],
+  additionalProperties: false,
+} as const
+
+type PriceArgs = FromSchema<typeof PRICE_PARAMETERS>
 
 export interface PriceResult {
   network: string
@@ -25,16 +34,7 @@ export function getPriceTool(ocean: Ocean): Tool<PriceArgs, PriceResult> {
   return {
     name: 'get_price',
     description: 'The current oracle price of a token in a currency (default USD), e.g. DFI, BTC, ETH, TSLA: price, oracles reporting, block and time.',
-    parameters: {
-      type: 'object',
-      properties: {
-        token: { type: 'string', description: 'Token symbol, e.g. DFI, BTC, TSLA. "DFI-USD" is accepted too.' },
-        currency: { type: 'string', description: 'Currency symbol; default USD.' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['token'],
-      additionalProperties: false,
-    },
+    parameters: PRICE_PARAMETERS,
     startLine: 'Asking the oracles for the price 💵',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)

@@ -1,13 +1,22 @@
 // A transaction by id, with its first outputs. Read-only: nothing here sends or tests a transaction.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_PARAMETER, requireHash, resolveNetwork } from './validate.ts'
 
-interface TransactionArgs extends NetworkArgs {
-  txid: string
-}
+const TRANSACTION_PARAMETERS = {
+  type: 'object',
+  properties: {
+    txid: { type: 'string', description: 'Transaction id, 64 hex characters.' },
+    network: NETWORK_PARAMETER,
+  },
+  required: ['txid'],
+  additionalProperties: false,
+} as const
+
+type TransactionArgs = FromSchema<typeof TRANSACTION_PARAMETERS>
 
 export interface TransactionResult {
   network: string
@@ -28,15 +37,7 @@ export function getTransactionTool(ocean: Ocean): Tool<TransactionArgs, Transact
   return {
     name: 'get_transaction',
     description: `A DeFiChain transaction by its id (64 hex characters): block, input and output counts, total output value and the first ${SHOWN_OUTPUTS} outputs.`,
-    parameters: {
-      type: 'object',
-      properties: {
-        txid: { type: 'string', description: 'Transaction id, 64 hex characters.' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['txid'],
-      additionalProperties: false,
-    },
+    parameters: TRANSACTION_PARAMETERS,
     startLine: 'Looking up that transaction 🔎',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
