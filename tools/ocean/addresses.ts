@@ -6,17 +6,14 @@ import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId, sumAmounts } from './format.ts'
 import { addressInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireAddress } from './validate.ts'
+import { requireAddress, withNetworkParameter } from './validate.ts'
 
-const ADDRESS_PARAMETERS = {
-  type: 'object',
-  properties: {
+const ADDRESS_PARAMETERS = withNetworkParameter(
+  {
     address: { type: 'string', description: 'DeFiChain address: mainnet starts with 8, d or df1; testnet with 7, t or tf1.' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['address'],
-  additionalProperties: false,
-} as const
+  ['address'],
+)
 
 type AddressArgs = FromSchema<typeof ADDRESS_PARAMETERS>
 

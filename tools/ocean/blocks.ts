@@ -6,7 +6,7 @@ import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, findHeight, withNetwork } from './intent.ts'
-import { NETWORK_ONLY, NETWORK_PARAMETER, requireBlockId, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, NETWORK_PARAMETER, type NetworkArgs, requireBlockId, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 export interface BlockSummary {
   height: number
@@ -94,15 +94,12 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
   }
 }
 
-const BLOCK_PARAMETERS = {
-  type: 'object',
-  properties: {
+const BLOCK_PARAMETERS = withNetworkParameter(
+  {
     block: { type: ['string', 'integer'], description: 'Block height (e.g. 3000000) or block hash (64 hex characters).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['block'],
-  additionalProperties: false,
-} as const
+  ['block'],
+)
 
 type BlockArgs = FromSchema<typeof BLOCK_PARAMETERS>
 

@@ -5,19 +5,17 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, optionalEnum, requireHash, resolveNetwork } from './validate.ts'
+import { optionalEnum, requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 const STATUSES = ['voting', 'rejected', 'completed', 'all'] as const
 type Status = (typeof STATUSES)[number]
 
-const PROPOSAL_LIST_PARAMETERS = {
-  type: 'object',
-  properties: {
+const PROPOSAL_LIST_PARAMETERS = withNetworkParameter(
+  {
     status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
-    network: NETWORK_PARAMETER,
   },
-  additionalProperties: false,
-} as const
+  [],
+)
 
 type ProposalListArgs = FromSchema<typeof PROPOSAL_LIST_PARAMETERS>
 
@@ -94,15 +92,12 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
   }
 }
 
-const PROPOSAL_PARAMETERS = {
-  type: 'object',
-  properties: {
+const PROPOSAL_PARAMETERS = withNetworkParameter(
+  {
     id: { type: 'string', description: 'Proposal id (64 hex characters).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+  ['id'],
+)
 
 type ProposalArgs = FromSchema<typeof PROPOSAL_PARAMETERS>
 

@@ -4,18 +4,15 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_ONLY, NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, type NetworkArgs, requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 import { readStats } from './stats.ts'
 
-const MASTERNODE_PARAMETERS = {
-  type: 'object',
-  properties: {
+const MASTERNODE_PARAMETERS = withNetworkParameter(
+  {
     id: { type: 'string', description: 'Masternode id (the 64-hex id of its creation transaction).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+  ['id'],
+)
 
 type MasternodeArgs = FromSchema<typeof MASTERNODE_PARAMETERS>
 

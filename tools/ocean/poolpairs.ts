@@ -7,7 +7,7 @@ import { readWholeList, TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatRatioAsPercent } from './format.ts'
 import { isSymbolWord, withNetwork } from './intent.ts'
 import { symbolMatches } from './tokens.ts'
-import { NETWORK_ONLY, NETWORK_PARAMETER, requirePoolPairRef, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, type NetworkArgs, requirePoolPairRef, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 function readAllPoolPairs(ocean: Ocean, network: OceanNetwork, signal: AbortSignal): Promise<oceanPoolPairs.PoolPairData[]> {
   return ocean.read(
@@ -54,15 +54,12 @@ function summarisePoolPair(pool: oceanPoolPairs.PoolPairData, network: string): 
   }
 }
 
-const POOL_PAIR_PARAMETERS = {
-  type: 'object',
-  properties: {
+const POOL_PAIR_PARAMETERS = withNetworkParameter(
+  {
     pair: { type: ['string', 'integer'], description: 'Pool pair id (e.g. 5) or token pair like DFI-BTC (order does not matter).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['pair'],
-  additionalProperties: false,
-} as const
+  ['pair'],
+)
 
 type PoolPairArgs = FromSchema<typeof POOL_PAIR_PARAMETERS>
 

@@ -4,18 +4,15 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatTime } from './format.ts'
 import { isStrictSymbolWord, isSymbolWord, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireSymbol, resolveNetwork } from './validate.ts'
+import { requireSymbol, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-const PRICE_PARAMETERS = {
-  type: 'object',
-  properties: {
+const PRICE_PARAMETERS = withNetworkParameter(
+  {
     token: { type: 'string', description: 'Token symbol, e.g. DFI, BTC, TSLA. "DFI-USD" is accepted too.' },
     currency: { type: 'string', description: 'Currency symbol; default USD.' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['token'],
-  additionalProperties: false,
-} as const
+  ['token'],
+)
 
 type PriceArgs = FromSchema<typeof PRICE_PARAMETERS>
 

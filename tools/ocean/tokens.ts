@@ -7,7 +7,7 @@ import type { OceanNetwork } from './address-codec.ts'
 import { readWholeList, TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount } from './format.ts'
 import { isSymbolWord, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireTokenRef, resolveNetwork } from './validate.ts'
+import { requireTokenRef, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 const LIST_PAGE_SIZE = 200
 
@@ -30,15 +30,12 @@ export function symbolMatches(token: { symbol: string; displaySymbol: string }, 
   return token.symbol.toUpperCase() === target || token.displaySymbol.toUpperCase() === target
 }
 
-const TOKEN_PARAMETERS = {
-  type: 'object',
-  properties: {
+const TOKEN_PARAMETERS = withNetworkParameter(
+  {
     token: { type: ['string', 'integer'], description: 'Token id (e.g. 0) or symbol (e.g. DUSD).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['token'],
-  additionalProperties: false,
-} as const
+  ['token'],
+)
 
 type TokenArgs = FromSchema<typeof TOKEN_PARAMETERS>
 

@@ -4,17 +4,14 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork } from './validate.ts'
+import { requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-const TRANSACTION_PARAMETERS = {
-  type: 'object',
-  properties: {
+const TRANSACTION_PARAMETERS = withNetworkParameter(
+  {
     txid: { type: 'string', description: 'Transaction id, 64 hex characters.' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['txid'],
-  additionalProperties: false,
-} as const
+  ['txid'],
+)
 
 type TransactionArgs = FromSchema<typeof TRANSACTION_PARAMETERS>
 

@@ -13,6 +13,11 @@ export const NETWORK_PARAMETER = {
 /** The parameters of a tool that takes only the network. */
 export const NETWORK_ONLY = { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false } as const
 
+/** A tool's parameters: these properties plus the optional network, nothing else. */
+export function withNetworkParameter<const P extends Record<string, object>, const R extends readonly (keyof P & string)[]>(properties: P, required: R) {
+  return { type: 'object', properties: { ...properties, network: NETWORK_PARAMETER }, required, additionalProperties: false } as const
+}
+
 /** Arguments typed from the schema the runner checks them against. */
 export type NetworkArgs = FromSchema<typeof NETWORK_ONLY>
 

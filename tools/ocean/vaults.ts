@@ -5,17 +5,14 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork } from './validate.ts'
+import { requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-const VAULT_PARAMETERS = {
-  type: 'object',
-  properties: {
+const VAULT_PARAMETERS = withNetworkParameter(
+  {
     id: { type: 'string', description: 'Vault id (64 hex characters).' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+  ['id'],
+)
 
 type VaultArgs = FromSchema<typeof VAULT_PARAMETERS>
 
