@@ -2,10 +2,8 @@
 // with their sources, on whatever embedder the base was built with.
 import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
-import type { Config } from '../server/config.ts'
-import { createEmbedder, type Embedder, type TermStats } from './embedders/index.ts'
+import { createEmbedder, type Embedder, type EmbedderSettings, type TermStats } from './embedders/index.ts'
 import type { SearchHit, SearchOptions } from './types.ts'
-import { KnowledgeError } from './types.ts'
 import { hybridSearch } from './search.ts'
 import { detectLanguage } from './text.ts'
 import * as store from './store.ts'
@@ -31,7 +29,7 @@ export interface KnowledgeBase {
   languages(): Promise<string[]>
 }
 
-export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: Config; log: Logger }): KnowledgeBase {
+export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: EmbedderSettings; log: Logger }): KnowledgeBase {
   return createKnowledgeBaseWith({ sql, embedder: createEmbedder(config), log })
 }
 
@@ -113,8 +111,4 @@ function boundedQuery(query: string): string {
   const cut = text.slice(0, MAX_QUERY_CHARS)
   const space = cut.lastIndexOf(' ')
   return (space > MAX_QUERY_CHARS / 2 ? cut.slice(0, space) : cut).trim()
-}
-
-export function isKnowledgeError(error: unknown): error is KnowledgeError {
-  return error instanceof KnowledgeError
 }
