@@ -3,7 +3,7 @@
 // agent, the turn log) happens here.
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
-import type { ChatRepository } from '../db/chat-repository.ts'
+import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
 import { deadline } from '../tools/deadline.ts'
 
 export const GREETING =
@@ -18,6 +18,16 @@ export type ChatEvent =
 export type EmitChatEvent = (event: ChatEvent) => void
 
 export class ServiceUnavailableError extends Error {}
+
+/** A message the service refuses, in words for the user, with the HTTP status REST answers. */
+export class TurnRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message)
+  }
+}
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -37,7 +47,12 @@ export interface TurnReply {
   answer: string
   /** Id of Jelly's stored answer (as in /history). */
   messageId: number
+  /** True when a retried client message id returned the answer stored before. */
+  replayed: boolean
 }
+
+/** What /history returns by default and at most. */
+export const HISTORY_PAGE = { default: 100, max: 500 } as const
 
 export interface ChatServiceOptions {
   repository: ChatRepository
@@ -52,6 +67,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
+  // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
+  const greetingTime = new Date().toISOString()
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
@@ -68,11 +85,22 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return turn
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
+  async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
     const userId = await repository.ensureUser(userToken, GREETING, application)
-    const history = await repository.addHumanMessage(userId, message, application, historyWindow)
+    const { humanId, history, earlier } = await repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null)
     const turnLog = log.child({ userId, application, transport })
+    if (earlier && earlier.content !== message) {
+      throw new TurnRefusedError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`, 409)
+    }
+    if (earlier?.answer) {
+      // A retry of a stored turn: the same answer and id, without running the agent again.
+      const { messageId, content } = earlier.answer
+      emit({ type: 'final_answer_token', token: content })
+      emit({ type: 'final_message', message: content, message_id: messageId })
+      turnLog.info({ durationMs: elapsed(started), outcome: 'replayed' }, 'turn')
+      return { answer: content, messageId, replayed: true }
+    }
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
@@ -103,8 +131,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
     }
     await toolWrites
-    const messageId = await repository.completeTurn(userId, message, result.answer, application)
-    emit({ type: 'final_message', message: result.answer, message_id: messageId })
+    const { messageId, answer } = await repository.completeTurn(userId, humanId, message, result.answer, application)
+    emit({ type: 'final_message', message: answer, message_id: messageId })
     turnLog.info(
       {
         mode: result.mode,
@@ -118,12 +146,18 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return { answer: result.answer, messageId }
+    return { answer, messageId, replayed: false }
   }
 
-  async function history(userToken: string, application: string | null) {
-    const userId = await repository.ensureUser(userToken, GREETING, application)
-    return repository.history(userId)
+  /**
+   * A page of the user's messages, oldest first. Reading stores nothing: a token
+   * that never sent a message sees Jelly's greeting (id 0, not stored yet; it is
+   * stored with the first message).
+   */
+  async function history(userToken: string, { limit = HISTORY_PAGE.default, before }: { limit?: number; before?: number } = {}): Promise<StoredMessage[]> {
+    const userId = await repository.findUser(userToken)
+    if (userId === undefined) return [{ id: 0, message_type: 'jelly', content: GREETING, timestamp: greetingTime, application: null }]
+    return repository.history(userId, limit, before)
   }
 
   /** Stops taking new messages and waits (bounded) for the ones under way. */
@@ -156,11 +190,12 @@ function elapsed(started: number): number {
 
 export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
   if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
+  else if (error instanceof TurnRefusedError) log.info({ transport, reason: error.message }, 'message refused')
   else log.error({ err: error, transport }, 'turn failed')
 }
 
 /** What a user may see of a failed turn: our own words, never internals. */
 export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError) return error.message
+  if (error instanceof ServiceUnavailableError || error instanceof TurnRefusedError) return error.message
   return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 }

@@ -1,13 +1,21 @@
 // The shape of an incoming chat message, as one JSON Schema shared by REST
 // (Fastify validates bodies with it) and the socket transports (compiled here),
-// so every transport rejects bad input with the same words.
-import { Ajv, type ErrorObject } from 'ajv'
+// so every transport rejects bad input with the same words. Every validator made
+// here also refuses text Postgres cannot store faithfully: NUL characters and
+// lone surrogates (which would be stored as U+FFFD, so `victim-\ud800` would read
+// `victim-\ufffd`'s history).
+import { isUtf8 } from 'node:buffer'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 
 export interface UserMessage {
   user_token: string
   message: string
   application?: string
+  client_message_id?: string
 }
+
+/** Printable ASCII without spaces: UUIDs, ULIDs, counters. */
+const CLIENT_MESSAGE_ID_PATTERN = '^[!-~]+$'
 
 /**
  * Largest frame or body accepted: room for a maximal message of 4-byte
@@ -25,6 +33,13 @@ export function userMessageSchema(maxMessageChars: number) {
       user_token: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
       message: { type: 'string', minLength: 1, maxLength: maxMessageChars, pattern: '\\S' },
       application: { type: 'string', maxLength: 100 },
+      client_message_id: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
+        pattern: CLIENT_MESSAGE_ID_PATTERN,
+        description: "The client's own id for this message: a retry with the same id returns the stored answer instead of running again",
+      },
     },
     required: ['user_token', 'message'],
   } as const
@@ -32,16 +47,81 @@ export function userMessageSchema(maxMessageChars: number) {
 
 // Fastify's own Ajv coerces types (5 would become "5"); chat input is checked strictly.
 const strictAjv = new Ajv({ allErrors: false, coerceTypes: false })
+// Query strings are text: numbers are coerced, defaults filled in, as Fastify's own Ajv does.
+const queryAjv = new Ajv({ allErrors: false, coerceTypes: 'array', useDefaults: true, removeAdditional: true })
+
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
+
+/** Ajv's check, then the text check over every string in the value. */
+function withTextCheck(check: ValidateFunction): Validator {
+  const validate: Validator = (data) => {
+    if (!check(data)) {
+      validate.errors = check.errors
+      return false
+    }
+    const problem = findTextProblem(data, '')
+    validate.errors = problem ? [problem] : null
+    return !problem
+  }
+  return validate
+}
 
 /** For Fastify routes that take chat input: the same strict Ajv the sockets use. */
-export const strictValidatorCompiler = ({ schema }: { schema: object }) => strictAjv.compile(schema)
+export const strictValidatorCompiler = ({ schema }: { schema: object }) => withTextCheck(strictAjv.compile(schema))
+
+/** For query strings: coercing like Fastify's default, with the same text check. */
+export const queryValidatorCompiler = ({ schema }: { schema: object }) => withTextCheck(queryAjv.compile(schema))
 
 export function createMessageValidator(maxMessageChars: number) {
-  const check = strictAjv.compile<UserMessage>(userMessageSchema(maxMessageChars))
+  const check = strictValidatorCompiler({ schema: userMessageSchema(maxMessageChars) })
   return (input: unknown): { value: UserMessage } | { error: string } => {
-    if (check(input)) return { value: input }
+    if (check(input)) return { value: input as UserMessage }
     return { error: describeValidationErrors(check.errors ?? [], 'body') }
   }
+}
+
+// NUL, or a UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point).
+const UNSTORABLE = /[\0\p{Cs}]/u
+
+/** The first string (depth first) Postgres could not store as sent, as an Ajv-style error. */
+function findTextProblem(value: unknown, path: string): ErrorObject | undefined {
+  if (typeof value === 'string') {
+    const found = UNSTORABLE.exec(value)
+    if (!found) return undefined
+    return { instancePath: path, schemaPath: '', keyword: 'text', params: {}, message: found[0] === '\0' ? 'must not contain NUL characters (\\u0000)' : 'must be well-formed Unicode text (it contains a lone surrogate)' }
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const problem = findTextProblem(item, `${path}/${key}`)
+    if (problem) return problem
+  }
+  return undefined
+}
+
+/**
+ * Bytes that are not UTF-8 decode to U+FFFD, indistinguishable from a U+FFFD
+ * that was sent. This names the first string that holds U+FFFD once decoded
+ * (the best guess at the field the bad bytes were in), or `context` itself.
+ */
+export function invalidUtf8Error(bytes: Buffer, context: string): string | undefined {
+  if (isUtf8(bytes)) return undefined
+  let field = context
+  try {
+    field = fieldContaining(JSON.parse(bytes.toString('utf8')), '\ufffd', '') || context
+  } catch {
+    // Not JSON either: the body or frame as a whole is named.
+  }
+  return `${field} is not valid UTF-8`
+}
+
+function fieldContaining(value: unknown, text: string, path: string): string {
+  if (typeof value === 'string') return value.includes(text) ? path : ''
+  if (typeof value !== 'object' || value === null) return ''
+  for (const [key, item] of Object.entries(value)) {
+    const found = fieldContaining(item, text, path ? `${path}.${key}` : key)
+    if (found) return found
+  }
+  return ''
 }
 
 /** Turns Ajv's errors into one sentence that names the field. */
@@ -52,12 +132,26 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
   switch (error.keyword) {
     case 'required':
       return `${(error.params as { missingProperty: string }).missingProperty} is required`
-    case 'type':
-      return field ? `${field} must be a ${(error.params as { type: string }).type}` : `${context} must be a JSON ${(error.params as { type: string }).type}`
+    case 'type': {
+      const type = (error.params as { type: string }).type
+      return field ? `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` : `${context} must be a JSON ${type}`
+    }
     case 'minLength':
       return `${field} must not be empty`
-    case 'pattern':
-      return (error.params as { pattern: string }).pattern === '\\S' ? `${field} must not be empty` : `${field} has an invalid format`
+    case 'pattern': {
+      const pattern = (error.params as { pattern: string }).pattern
+      if (pattern === '\\S') return `${field} must not be empty`
+      if (pattern === CLIENT_MESSAGE_ID_PATTERN) return `${field} must be printable ASCII without spaces`
+      return `${field} has an invalid format`
+    }
+    case 'minimum':
+      return `${field} must be at least ${(error.params as { limit: number }).limit}`
+    case 'maximum':
+      return `${field} must be at most ${(error.params as { limit: number }).limit}`
+    case 'enum':
+      return `${field} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+    case 'text':
+      return `${field} ${error.message}`
     case 'maxLength':
       return `${field} is too long (the limit is ${(error.params as { limit: number }).limit} characters)`
     default:
