@@ -63,7 +63,7 @@ t.test('REST: 400 naming the field', async (t) => {
 
 t.test('REST: bytes that are not UTF-8 are refused, a real U+FFFD is not', async (t) => {
   const raw = (bytes: Buffer, path = '/user_message') =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes }).then(async (r) => ({ status: r.status, body: await r.json() }))
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(bytes) }).then(async (r) => ({ status: r.status, body: await r.json() }))
   const body = (token: Buffer, message = Buffer.from('hi')) => Buffer.concat([Buffer.from('{"user_token":"'), token, Buffer.from('","message":"'), message, Buffer.from('"}')])
   await expectNothingStored(t, async () => {
     t.same(await raw(body(Buffer.from([0x76, 0xff]))), { status: 400, body: { error: 'user_token is not valid UTF-8' } }, 'a 0xff byte in user_token')
