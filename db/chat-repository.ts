@@ -94,7 +94,8 @@ export function chatRepository(sql: Sql) {
       window: number,
       clientMessageId: string | null = null,
     ): Promise<StartedTurn> {
-      for (;;) {
+      // Twice at most: a second read sees what a concurrent insert committed.
+      for (let attempt = 1; ; attempt++) {
         const [row] = await sql<
           { human_id: string | null; earlier_id: string | null; earlier_content: string | null; answer_id: string | null; answer: string | null; history: StartedTurn['history'] }[]
         >`
@@ -114,12 +115,13 @@ export function chatRepository(sql: Sql) {
           select (select id from human) as human_id, e.id as earlier_id, e.content as earlier_content, e.answer_id, e.answer,
             (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
              from (select id, message_type, content from chat_messages
-                   where user_id = ${userId} and message_type in ('human', 'jelly') and (e.id is null or id < e.id)
+                   where user_id = ${userId} and message_type in ('human', 'jelly') and id < coalesce(e.id, 9223372036854775807)
                    order by id desc limit ${window}) w) as history
           from (select 1) as one left join earlier e on true`
         if (row.human_id !== null) return { humanId: Number(row.human_id), history: row.history }
         // Another instance stored this client message id after our snapshot: read it again.
-        if (row.earlier_id === null) continue
+        if (row.earlier_id === null && attempt === 1) continue
+        if (row.earlier_id === null) throw new Error('the human message was neither stored nor found')
         const answer = row.answer_id === null ? undefined : { messageId: Number(row.answer_id), content: row.answer! }
         return { humanId: Number(row.earlier_id), history: row.history, earlier: { content: row.earlier_content!, answer } }
       }
