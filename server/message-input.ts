@@ -59,7 +59,7 @@ function withTextCheck(check: ValidateFunction): Validator {
       validate.errors = check.errors
       return false
     }
-    const problem = findTextProblem(data, '')
+    const problem = findTextProblem(data)
     validate.errors = problem ? [problem] : null
     return !problem
   }
@@ -83,19 +83,36 @@ export function createMessageValidator(maxMessageChars: number) {
 // NUL, or a UTF-16 surrogate that is not half of a pair (with the u flag a pair is one code point).
 const UNSTORABLE = /[\0\p{Cs}]/u
 
-/** The first string (depth first) Postgres could not store as sent, as an Ajv-style error. */
-function findTextProblem(value: unknown, path: string): ErrorObject | undefined {
-  if (typeof value === 'string') {
-    const found = UNSTORABLE.exec(value)
-    if (!found) return undefined
-    return { instancePath: path, schemaPath: '', keyword: 'text', params: {}, message: found[0] === '\0' ? 'must not contain NUL characters (\\u0000)' : 'must be well-formed Unicode text (it contains a lone surrogate)' }
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  for (const [key, item] of Object.entries(value)) {
-    const problem = findTextProblem(item, `${path}/${key}`)
-    if (problem) return problem
+/**
+ * The first string in `value` (depth first) that `matches`, with its path.
+ * Iterative: a body may nest deeper than the call stack goes.
+ */
+function findString(value: unknown, matches: (text: string) => boolean): { text: string; path: string[] } | undefined {
+  // Each entry links to its parent, so a path is only built for the string found.
+  type Entry = { value: unknown; key?: string; parent?: Entry }
+  const stack: Entry[] = [{ value }]
+  while (stack.length) {
+    const entry = stack.pop()!
+    if (typeof entry.value === 'string') {
+      if (!matches(entry.value)) continue
+      const path: string[] = []
+      for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) path.unshift(at.key)
+      return { text: entry.value, path }
+    }
+    if (typeof entry.value !== 'object' || entry.value === null) continue
+    const entries = Object.entries(entry.value)
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], key: entries[i][0], parent: entry })
   }
   return undefined
+}
+
+/** The first string Postgres could not store as sent, as an Ajv-style error. */
+function findTextProblem(value: unknown): ErrorObject | undefined {
+  const found = findString(value, (text) => UNSTORABLE.test(text))
+  if (!found) return undefined
+  const message = found.text.includes('\0') ? 'must not contain NUL characters (\\u0000)' : 'must be well-formed Unicode text (it contains a lone surrogate)'
+  const shown = found.path.length > 4 ? [...found.path.slice(0, 4), '…'] : found.path
+  return { instancePath: shown.map((key) => `/${key}`).join(''), schemaPath: '', keyword: 'text', params: {}, message }
 }
 
 /**
@@ -107,21 +124,12 @@ export function invalidUtf8Error(bytes: Buffer, context: string): string | undef
   if (isUtf8(bytes)) return undefined
   let field = context
   try {
-    field = fieldContaining(JSON.parse(bytes.toString('utf8')), '\ufffd', '') || context
+    const path = findString(JSON.parse(bytes.toString('utf8')), (text) => text.includes('\ufffd'))?.path ?? []
+    field = (path.length > 4 ? [...path.slice(0, 4), '…'] : path).join('.') || context
   } catch {
     // Not JSON either: the body or frame as a whole is named.
   }
   return `${field} is not valid UTF-8`
-}
-
-function fieldContaining(value: unknown, text: string, path: string): string {
-  if (typeof value === 'string') return value.includes(text) ? path : ''
-  if (typeof value !== 'object' || value === null) return ''
-  for (const [key, item] of Object.entries(value)) {
-    const found = fieldContaining(item, text, path ? `${path}.${key}` : key)
-    if (found) return found
-  }
-  return ''
 }
 
 /** Turns Ajv's errors into one sentence that names the field. */

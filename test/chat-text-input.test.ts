@@ -61,6 +61,22 @@ t.test('REST: 400 naming the field', async (t) => {
   t.equal(victim.length, 4, "the victim's own history is intact")
 })
 
+t.test('a field nested deeper than the call stack goes is checked too, without a 500', async (t) => {
+  const deep = (leaf: string) => `{"user_token":"victim-\ufffd","message":"what is 1 plus 2?","x":${'['.repeat(20_000)}${leaf}${']'.repeat(20_000)}}`
+  const send = (text: string) => fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text }).then(async (r) => ({ status: r.status, body: await r.json() }))
+  await expectNothingStored(t, async () => {
+    t.same(await send(deep('"\\u0000"')), { status: 400, body: { error: 'x.0.0.0.… must not contain NUL characters (\\u0000)' } }, 'the field is named, shortened')
+    const ws = await connectWs(server.url)
+    t.teardown(() => ws.close())
+    const frame = deep('"\\ud800"').replace('{', '{"type":"user_message",')
+    t.match(readTurn(await wsSend(ws, recordWs(ws), frame)).errors, [/^x\.0\.0\.0\.… must be well-formed Unicode/], '/ws too')
+  })
+  const fine = await send(deep('"ok"'))
+  t.equal(fine.status, 200, 'clean deep extra fields are ignored as before')
+  const history = (await postJson(`${server.url}/history`, { user_token: VALID.user_token })).body
+  t.equal(history.at(-1).content, '1 + 2 = 3 🧮')
+})
+
 t.test('REST: bytes that are not UTF-8 are refused, a real U+FFFD is not', async (t) => {
   const raw = (bytes: Buffer, path = '/user_message') =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(bytes) }).then(async (r) => ({ status: r.status, body: await r.json() }))
@@ -75,7 +91,7 @@ t.test('REST: bytes that are not UTF-8 are refused, a real U+FFFD is not', async
   // U+FFFD sent as proper UTF-8 is ordinary text: it is the victim's own token.
   const real = await raw(body(Buffer.from('victim-\ufffd'), Buffer.from('what is 1 plus 1?')))
   t.equal(real.status, 200, 'a U+FFFD sent as UTF-8 is accepted')
-  t.equal((await postJson(`${server.url}/history`, { user_token: VALID.user_token })).body.length, 7, 'and reaches its own history')
+  t.equal((await postJson(`${server.url}/history`, { user_token: VALID.user_token })).body.length, 10, 'and reaches its own history')
 })
 
 t.test('Socket.IO: an error event naming the field', async (t) => {
