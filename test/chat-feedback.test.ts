@@ -99,5 +99,5 @@ t.test('the body is checked', async (t) => {
 t.test('ratings are rows of their own: one per rated answer', async (t) => {
   await feedback({ user_token: 'bob', message_id: bob, rating: 'down' })
   await server.stop()
-  t.equal(await withDatabase(server.dataDir, (sql) => countRows(sql, 'feedback')), 2, "alice's one answer and bob's")
+  t.equal(await withDatabase(server, (sql) => countRows(sql, 'feedback')), 2, "alice's one answer and bob's")
 })

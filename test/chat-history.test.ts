@@ -89,7 +89,7 @@ t.test('2,000 distinct unknown tokens read history: no user, no message is store
     for (const reply of replies) if (reply.status !== 200 || reply.body.length !== 1 || reply.body[0].id !== 0) t.fail(`unexpected reply ${JSON.stringify(reply)}`)
   }
   await server.stop()
-  const counts = await withDatabase(server.dataDir, async (sql) => ({ users: await countRows(sql, 'users'), messages: await countRows(sql, 'chat_messages') }))
+  const counts = await withDatabase(server, async (sql) => ({ users: await countRows(sql, 'users'), messages: await countRows(sql, 'chat_messages') }))
   // newcomer and pager are the only users; their messages are 4 and 121.
   t.same(counts, { users: 2, messages: 4 + 121 }, 'the users and messages of the two who wrote, nothing else')
 })

@@ -154,6 +154,5 @@ t.test('/messages_answers and /search: out-of-range and NUL query values are a 4
 
 t.test('no user was created for any refused message', async (t) => {
   await server.stop()
-  const users = await withDatabase(server.dataDir, async (sql) => ({ count: await countRows(sql, 'users'), tokens: (await sql`select user_token from users`).map((row) => row.user_token) }))
-  t.same(users, { count: 1, tokens: [VALID.user_token] }, 'only the victim')
+  t.equal(await withDatabase(server, (sql) => countRows(sql, 'users')), 1, 'only the victim')
 })

@@ -3,8 +3,9 @@
 import { connectDatabase } from '../../db/connect.ts'
 import type { Sql } from '../../db/connect.ts'
 
-export async function withDatabase<T>(dataDir: string, read: (sql: Sql) => Promise<T>): Promise<T> {
-  const db = await connectDatabase({ dataDir })
+/** The server's own database: its DATABASE_URL if it has one, else the embedded one in its DATA_DIR. */
+export async function withDatabase<T>(server: { dataDir: string; databaseUrl?: string }, read: (sql: Sql) => Promise<T>): Promise<T> {
+  const db = await connectDatabase({ dataDir: server.dataDir, databaseUrl: server.databaseUrl })
   try {
     return await read(db.sql)
   } finally {
