@@ -52,7 +52,7 @@ export interface TurnReply {
 }
 
 /** What /history returns by default and at most. */
-export const HISTORY_PAGE = { default: 100, max: 500 } as const
+export const HISTORY_PAGE = { default: 100, max: 200 } as const
 
 export interface ChatServiceOptions {
   repository: ChatRepository
