@@ -47,8 +47,6 @@ export interface TurnReply {
   answer: string
   /** Id of Jelly's stored answer (as in /history). */
   messageId: number
-  /** True when a retried client message id returned the answer stored before. */
-  replayed: boolean
 }
 
 /** What /history returns by default and at most. */
@@ -99,7 +97,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       emit({ type: 'final_answer_token', token: content })
       emit({ type: 'final_message', message: content, message_id: messageId })
       turnLog.info({ durationMs: elapsed(started), outcome: 'replayed' }, 'turn')
-      return { answer: content, messageId, replayed: true }
+      return { answer: content, messageId }
     }
 
     // Tool lines are stored in the order they start, without holding up the agent.
@@ -146,7 +144,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return { answer, messageId, replayed: false }
+    return { answer, messageId }
   }
 
   /**
