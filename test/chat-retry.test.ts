@@ -65,7 +65,7 @@ t.test('offline, one server', async (t) => {
       { type: 'final_answer_token', token: first.final },
       { type: 'final_message', message: first.final, message_id: firstId },
     ], 'the stored answer as one token and final_message')
-    const ack = await socket.timeout(5000).emitWithAck('user_message', payload)
+    const ack = await socket.timeout(20_000).emitWithAck('user_message', payload)
     t.same(ack, { response: first.final, message_id: firstId }, 'an ack gets the stored answer too')
     t.ok(recorder.events.length > from)
     t.same(await historyOf(server, 'sio-retry'), oneTurn(payload.message, '5 * 5 = 25 🧮'))
@@ -94,7 +94,7 @@ t.test('offline, one server', async (t) => {
     t.teardown(() => ws.close())
     const replies = await Promise.all([
       ...Array.from({ length: 4 }, () => postJson(`${server.url}/user_message`, body)),
-      socket.timeout(5000).emitWithAck('user_message', body),
+      socket.timeout(20_000).emitWithAck('user_message', body),
       wsSend(ws, recordWs(ws), { type: 'user_message', ...body }).then((events) => events.at(-1)),
     ])
     const ids = replies.map((reply: any) => reply.body?.message_id ?? reply.message_id)
