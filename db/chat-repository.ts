@@ -33,10 +33,7 @@ export interface StartedTurn {
 }
 
 export type FeedbackOutcome =
-  | { kind: 'stored' | 'replaced' }
-  | { kind: 'unknown_message' }
-  | { kind: 'not_yours' }
-  | { kind: 'not_an_answer'; messageType: MessageType | 'greeting' }
+  { kind: 'stored' | 'replaced' } | { kind: 'unknown_message' } | { kind: 'not_yours' } | { kind: 'not_an_answer'; messageType: MessageType | 'greeting' }
 
 // Users are never deleted, so a token's id can be remembered; bounded so that
 // a flood of one-off tokens cannot grow memory.
@@ -87,17 +84,18 @@ export function chatRepository(sql: Sql) {
      * every turn. With a client message id that was used before, stores nothing
      * and returns what the earlier attempt stored (its answer, if it has one).
      */
-    async addHumanMessage(
-      userId: number,
-      content: string,
-      application: string | null,
-      window: number,
-      clientMessageId: string | null = null,
-    ): Promise<StartedTurn> {
+    async addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
       // Twice at most: a second read sees what a concurrent insert committed.
       for (let attempt = 1; ; attempt++) {
         const [row] = await sql<
-          { human_id: string | null; earlier_id: string | null; earlier_content: string | null; answer_id: string | null; answer: string | null; history: StartedTurn['history'] }[]
+          {
+            human_id: string | null
+            earlier_id: string | null
+            earlier_content: string | null
+            answer_id: string | null
+            answer: string | null
+            history: StartedTurn['history']
+          }[]
         >`
           with earlier as (
             select h.id, h.content, qa.message_id as answer_id, a.content as answer

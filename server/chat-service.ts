@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
-import { deadline } from '../tools/deadline.ts'
+import { deadline } from '../lib/deadline.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -17,17 +17,14 @@ export type ChatEvent =
 
 export type EmitChatEvent = (event: ChatEvent) => void
 
+/** New messages are refused while the server shuts down. */
 export class ServiceUnavailableError extends Error {}
 
-/** A message the service refuses, in words for the user, with the HTTP status REST answers. */
-export class TurnRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message)
-  }
-}
+/** A turn that failed after the chat service logged why (once); `cause` is the original error. */
+export class TurnFailedError extends Error {}
+
+/** A client_message_id sent again with a different message: refused, nothing stored. */
+export class ClientMessageIdConflictError extends Error {}
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -69,10 +66,13 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const greetingTime = new Date().toISOString()
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
-    if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    if (!accepting) {
+      log.info({ transport: input.transport }, 'message turned away: shutting down')
+      throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    }
     const { userToken } = input
     const previous = userQueues.get(userToken) ?? Promise.resolve()
-    const turn = previous.then(() => runTurn(input, safely(emit)))
+    const turn = previous.then(() => runLoggedTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
     userQueues.set(userToken, tail)
     inFlight.add(tail)
@@ -83,13 +83,27 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return turn
   }
 
-  async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
+  // The one place a failed turn is logged, whatever failed (database, agent); transports only word it.
+  async function runLoggedTurn(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
+    try {
+      return await runTurn(input, emit, started)
+    } catch (error) {
+      if (error instanceof ClientMessageIdConflictError) {
+        log.info({ transport: input.transport, application: input.application, outcome: 'refused', reason: error.message }, 'message refused')
+        throw error
+      }
+      log.error({ err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: 'failed' }, 'turn failed')
+      throw new TurnFailedError('turn failed', { cause: error })
+    }
+  }
+
+  async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     const userId = await repository.ensureUser(userToken, GREETING, application)
     const { humanId, history, earlier } = await repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null)
     const turnLog = log.child({ userId, application, transport })
     if (earlier && earlier.content !== message) {
-      throw new TurnRefusedError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`, 409)
+      throw new ClientMessageIdConflictError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`)
     }
     if (earlier?.answer) {
       // A retry of a stored turn: the same answer and id, without running the agent again.
@@ -122,7 +136,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         emit: onAgentEvent,
       })
     } catch (error) {
-      turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
       await toolWrites
       throw error
     } finally {
@@ -184,16 +197,4 @@ function safely(emit: EmitChatEvent): EmitChatEvent {
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started)
-}
-
-export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
-  if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
-  else if (error instanceof TurnRefusedError) log.info({ transport, reason: error.message }, 'message refused')
-  else log.error({ err: error, transport }, 'turn failed')
-}
-
-/** What a user may see of a failed turn: our own words, never internals. */
-export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError || error instanceof TurnRefusedError) return error.message
-  return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 }

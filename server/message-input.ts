@@ -6,6 +6,7 @@
 // `victim-\ufffd`'s history).
 import { isUtf8 } from 'node:buffer'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { describeValidationErrors, PRINTABLE_ASCII_PATTERN } from '../lib/validation.ts'
 
 export interface UserMessage {
   user_token: string
@@ -13,9 +14,6 @@ export interface UserMessage {
   application?: string
   client_message_id?: string
 }
-
-/** Printable ASCII without spaces: UUIDs, ULIDs, counters. */
-const CLIENT_MESSAGE_ID_PATTERN = '^[!-~]+$'
 
 /**
  * Largest frame or body accepted: room for a maximal message of 4-byte
@@ -37,7 +35,8 @@ export function userMessageSchema(maxMessageChars: number) {
         type: 'string',
         minLength: 1,
         maxLength: 100,
-        pattern: CLIENT_MESSAGE_ID_PATTERN,
+        // Printable ASCII without spaces: UUIDs, ULIDs, counters.
+        pattern: PRINTABLE_ASCII_PATTERN,
         description: "The client's own id for this message: a retry with the same id returns the stored answer instead of running again",
       },
     },
@@ -130,39 +129,4 @@ export function invalidUtf8Error(bytes: Buffer, context: string): string | undef
     // Not JSON either: the body or frame as a whole is named.
   }
   return `${field} is not valid UTF-8`
-}
-
-/** Turns Ajv's errors into one sentence that names the field. */
-export function describeValidationErrors(errors: Partial<ErrorObject>[], context: string): string {
-  const error = errors[0]
-  if (!error) return `${context} is invalid`
-  const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : ''
-  switch (error.keyword) {
-    case 'required':
-      return `${(error.params as { missingProperty: string }).missingProperty} is required`
-    case 'type': {
-      const type = (error.params as { type: string }).type
-      return field ? `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` : `${context} must be a JSON ${type}`
-    }
-    case 'minLength':
-      return `${field} must not be empty`
-    case 'pattern': {
-      const pattern = (error.params as { pattern: string }).pattern
-      if (pattern === '\\S') return `${field} must not be empty`
-      if (pattern === CLIENT_MESSAGE_ID_PATTERN) return `${field} must be printable ASCII without spaces`
-      return `${field} has an invalid format`
-    }
-    case 'minimum':
-      return `${field} must be at least ${(error.params as { limit: number }).limit}`
-    case 'maximum':
-      return `${field} must be at most ${(error.params as { limit: number }).limit}`
-    case 'enum':
-      return `${field} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
-    case 'text':
-      return `${field} ${error.message}`
-    case 'maxLength':
-      return `${field} is too long (the limit is ${(error.params as { limit: number }).limit} characters)`
-    default:
-      return `${field || context} ${error.message ?? 'is invalid'}`
-  }
 }

@@ -93,7 +93,11 @@ t.test('the body is checked', async (t) => {
     t.equal(reply.status, 400, JSON.stringify(body).slice(0, 80))
     t.match(reply.body, { error }, reply.body.error)
   }
-  t.same(server.logs.filter((line) => line.level >= 50), [], 'nothing was logged as an error')
+  t.same(
+    server.logs.filter((line) => line.level >= 50),
+    [],
+    'nothing was logged as an error',
+  )
 })
 
 t.test('ratings are rows of their own: one per rated answer', async (t) => {

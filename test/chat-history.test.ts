@@ -42,7 +42,11 @@ t.test('pages: the last `limit` before `before`, oldest first; the default is th
   const all = (await history({ user_token: 'pager', limit: 200 })).body
   t.equal(all.length, 1 + 40 * 3, 'greeting plus 40 turns of three messages')
   const ids = all.map((entry: any) => entry.id)
-  t.same(ids, [...ids].sort((a, b) => a - b), 'oldest first')
+  t.same(
+    ids,
+    [...ids].sort((a, b) => a - b),
+    'oldest first',
+  )
 
   t.same((await history({ user_token: 'pager' })).body, all.slice(-100), 'the plain {user_token} call: the newest 100, oldest first')
   t.same((await history({ user_token: 'pager', limit: 5 })).body, all.slice(-5), 'limit 5: the newest five')

@@ -43,13 +43,16 @@ t.test('offline, one server', async (t) => {
     t.same(await historyOf(server, 'rest-retry'), oneTurn(body.message, '6 * 7 = 42 🧮'), 'one turn in the history')
     t.equal(await badge(), humans, 'the human message was not counted twice')
     t.equal(await answered(), answers, 'no second question/answer row')
-    t.ok(server.logs.some((line) => line.msg === 'turn' && line.outcome === 'replayed'), 'the replay is in the turn log')
+    t.ok(
+      server.logs.some((line) => line.msg === 'turn' && line.outcome === 'replayed'),
+      'the replay is in the turn log',
+    )
 
     const next = await postJson(`${server.url}/user_message`, { ...body, client_message_id: 'c-2' })
     t.not(next.body.message_id, first.body.message_id, 'another id is another message')
     t.equal((await historyOf(server, 'rest-retry')).length, 7, 'and it is stored')
     const other = await postJson(`${server.url}/user_message`, { ...body, user_token: 'someone-else' })
-    t.not(other.body.message_id, first.body.message_id, 'the same id from another user is that user\'s own message')
+    t.not(other.body.message_id, first.body.message_id, "the same id from another user is that user's own message")
   })
 
   t.test('Socket.IO: the retry gets final_message with the same id, and the ack', async (t) => {
@@ -61,10 +64,14 @@ t.test('offline, one server', async (t) => {
     const firstId = recorder.events.find((event) => event.type === 'final_message')!.message_id
     const from = recorder.events.length
     const again = await socketIoSend(socket, recorder, payload)
-    t.same(again, [
-      { type: 'final_answer_token', token: first.final },
-      { type: 'final_message', message: first.final, message_id: firstId },
-    ], 'the stored answer as one token and final_message')
+    t.same(
+      again,
+      [
+        { type: 'final_answer_token', token: first.final },
+        { type: 'final_message', message: first.final, message_id: firstId },
+      ],
+      'the stored answer as one token and final_message',
+    )
     const ack = await socket.timeout(20_000).emitWithAck('user_message', payload)
     t.same(ack, { response: first.final, message_id: firstId }, 'an ack gets the stored answer too')
     t.ok(recorder.events.length > from)
@@ -109,7 +116,11 @@ t.test('offline, one server', async (t) => {
     t.same(conflict, { status: 409, body: { error: 'client_message_id "same" was already used for a different message' } })
     const ws = await connectWs(server.url)
     t.teardown(() => ws.close())
-    t.match(readTurn(await wsSend(ws, recordWs(ws), { type: 'user_message', ...body, message: 'other' })).errors, [/already used for a different message/], '/ws: an error frame')
+    t.match(
+      readTurn(await wsSend(ws, recordWs(ws), { type: 'user_message', ...body, message: 'other' })).errors,
+      [/already used for a different message/],
+      '/ws: an error frame',
+    )
     t.same(await historyOf(server, 'reuser'), oneTurn(body.message, '1 + 1 = 2 🧮'), 'the refused message was not stored')
 
     for (const [value, error] of [
@@ -124,7 +135,11 @@ t.test('offline, one server', async (t) => {
       t.match(reply.body, { error }, reply.body.error)
     }
     t.ok((await postJson(`${server.url}/user_message`, { ...body, client_message_id: '0190a4b2-7c1e-7def-8abc-1234567890ab' })).status === 200, 'a UUID is fine')
-    t.same(server.logs.filter((line) => line.level >= 50), [], 'nothing was logged as an error')
+    t.same(
+      server.logs.filter((line) => line.level >= 50),
+      [],
+      'nothing was logged as an error',
+    )
   })
 
   t.test('a retry after a restart returns the stored answer', async (t) => {
@@ -134,7 +149,10 @@ t.test('offline, one server', async (t) => {
     const second = await startServer(t, { DATA_DIR: server.dataDir, ADMIN_TOKEN })
     t.same(await postJson(`${second.url}/user_message`, body), first, 'same reply from the restarted server')
     t.same(await historyOf(second, 'durable-retry'), oneTurn(body.message, '7 * 8 = 56 🧮'))
-    t.notOk(second.logs.some((line) => line.msg === 'turn' && line.outcome === 'answered'), 'the agent did not run again')
+    t.notOk(
+      second.logs.some((line) => line.msg === 'turn' && line.outcome === 'answered'),
+      'the agent did not run again',
+    )
   })
 })
 
@@ -181,7 +199,11 @@ t.test('with a slow model: the retry waits for the first attempt; after a crash 
     t.type(await lost, Error, 'the client never got its reply')
 
     const restarted = await startServer(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
-    t.same((await historyOf(restarted, 'crashed')).map(([type]) => type), ['jelly', 'human'], 'the question was stored before the crash')
+    t.same(
+      (await historyOf(restarted, 'crashed')).map(([type]) => type),
+      ['jelly', 'human'],
+      'the question was stored before the crash',
+    )
     const retry = await postJson(`${restarted.url}/user_message`, body)
     t.match(retry, { status: 200, body: { response: answer, message_id: Number } })
     t.same(await historyOf(restarted, 'crashed'), oneTurn(question, answer), 'the question once, then the answer')

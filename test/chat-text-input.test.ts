@@ -63,7 +63,11 @@ t.test('REST: 400 naming the field', async (t) => {
 
 t.test('a field nested deeper than the call stack goes is checked too, without a 500', async (t) => {
   const deep = (leaf: string) => `{"user_token":"victim-\ufffd","message":"what is 1 plus 2?","x":${'['.repeat(20_000)}${leaf}${']'.repeat(20_000)}}`
-  const send = (text: string) => fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text }).then(async (r) => ({ status: r.status, body: await r.json() }))
+  const send = (text: string) =>
+    fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text }).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }))
   await expectNothingStored(t, async () => {
     t.same(await send(deep('"\\u0000"')), { status: 400, body: { error: 'x.0.0.0.… must not contain NUL characters (\\u0000)' } }, 'the field is named, shortened')
     const ws = await connectWs(server.url)
@@ -79,11 +83,19 @@ t.test('a field nested deeper than the call stack goes is checked too, without a
 
 t.test('REST: bytes that are not UTF-8 are refused, a real U+FFFD is not', async (t) => {
   const raw = (bytes: Buffer, path = '/user_message') =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(bytes) }).then(async (r) => ({ status: r.status, body: await r.json() }))
-  const body = (token: Buffer, message = Buffer.from('hi')) => Buffer.concat([Buffer.from('{"user_token":"'), token, Buffer.from('","message":"'), message, Buffer.from('"}')])
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(bytes) }).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }))
+  const body = (token: Buffer, message = Buffer.from('hi')) =>
+    Buffer.concat([Buffer.from('{"user_token":"'), token, Buffer.from('","message":"'), message, Buffer.from('"}')])
   await expectNothingStored(t, async () => {
     t.same(await raw(body(Buffer.from([0x76, 0xff]))), { status: 400, body: { error: 'user_token is not valid UTF-8' } }, 'a 0xff byte in user_token')
-    t.same(await raw(body(Buffer.from('victim-'), Buffer.from([0xed, 0xa0, 0x80]))), { status: 400, body: { error: 'message is not valid UTF-8' } }, 'an encoded surrogate (CESU-8) in message')
+    t.same(
+      await raw(body(Buffer.from('victim-'), Buffer.from([0xed, 0xa0, 0x80]))),
+      { status: 400, body: { error: 'message is not valid UTF-8' } },
+      'an encoded surrogate (CESU-8) in message',
+    )
     t.same(await raw(body(Buffer.from('victim-'), Buffer.from([0xc0, 0xaf]))), { status: 400, body: { error: 'message is not valid UTF-8' } }, 'an overlong encoding')
     t.same(await raw(Buffer.from([0x7b, 0xfe, 0x7d])), { status: 400, body: { error: 'body is not valid UTF-8' } }, 'not JSON either: the body is named')
     t.same(await raw(body(Buffer.from([0xff])), '/history'), { status: 400, body: { error: 'user_token is not valid UTF-8' } }, '/history too')
@@ -120,7 +132,11 @@ t.test('/ws: an error frame naming the field, also for bytes that are not UTF-8'
       t.match(turn.errors, [error], `${name}: ${turn.errors[0]}`)
     }
     for (const [name, bytes, error] of [
-      ['a 0xff byte in user_token', Buffer.concat([Buffer.from('{"type":"user_message","user_token":"v'), Buffer.from([0xff]), Buffer.from('","message":"hi"}')]), 'user_token is not valid UTF-8'],
+      [
+        'a 0xff byte in user_token',
+        Buffer.concat([Buffer.from('{"type":"user_message","user_token":"v'), Buffer.from([0xff]), Buffer.from('","message":"hi"}')]),
+        'user_token is not valid UTF-8',
+      ],
       ['not JSON either', Buffer.from([0x68, 0xc3]), 'frame is not valid UTF-8'],
     ] as const) {
       const from = recorder.events.length
@@ -149,7 +165,11 @@ t.test('/messages_answers and /search: out-of-range and NUL query values are a 4
   t.equal((await getJson(`${server.url}/messages_answers?before=0001-01-01`, ADMIN)).status, 200, 'the first year Postgres knows is fine')
   t.equal((await getJson(`${server.url}/messages_answers?before=9007199254740991`, ADMIN)).status, 200, 'the largest id is fine')
   t.match(await getJson(`${server.url}/search?q=jelly%00`, ADMIN), { status: 400, body: { error: /^q must not contain NUL/ } })
-  t.same(server.logs.filter((line) => line.level >= 50), [], 'nothing was logged as an error')
+  t.same(
+    server.logs.filter((line) => line.level >= 50),
+    [],
+    'nothing was logged as an error',
+  )
 })
 
 t.test('no user was created for any refused message', async (t) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { HISTORY_PAGE } from '../chat-service.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
 

@@ -1,7 +1,7 @@
 // POST /feedback: a user rates one of Jelly's answers to them, up or down, with
 // an optional comment; a second rating replaces the first.
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import type { ChatRepository, FeedbackOutcome, Rating } from '../../db/chat-repository.ts'
 import { strictValidatorCompiler, userMessageSchema } from '../message-input.ts'
 
@@ -28,7 +28,10 @@ function refusal(outcome: FeedbackOutcome, messageId: number): { status: 400 | 4
     case 'not_yours':
       return { status: 403, error: `message_id ${messageId} is not one of this user's messages` }
     case 'not_an_answer':
-      return { status: 400, error: `message_id ${messageId} is ${outcome.messageType === 'greeting' ? "Jelly's greeting" : `a ${outcome.messageType} message`}, not one of Jelly's answers; only answers can be rated` }
+      return {
+        status: 400,
+        error: `message_id ${messageId} is ${outcome.messageType === 'greeting' ? "Jelly's greeting" : `a ${outcome.messageType} message`}, not one of Jelly's answers; only answers can be rated`,
+      }
     default:
       return undefined
   }
@@ -40,7 +43,8 @@ export const feedbackRoutes: FastifyPluginAsync<AppServices> = async (app, { con
     schema: {
       body: {
         type: 'object',
-        description: "Rates one of Jelly's answers (its `message_id` from `final_message`, the REST reply or /history) for the user it was given to. A second rating replaces the first.",
+        description:
+          "Rates one of Jelly's answers (its `message_id` from `final_message`, the REST reply or /history) for the user it was given to. A second rating replaces the first.",
         properties: {
           user_token: userMessageSchema(config.maxMessageChars).properties.user_token,
           message_id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
