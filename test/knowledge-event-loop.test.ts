@@ -18,6 +18,7 @@ const log = pino({ level: 'silent' })
 const corpus = fileURLToPath(new URL('../../shared/corpus/defichainwiki/en', import.meta.url))
 const MAX_MESSAGE_CHARS = 4000
 const MAX_BLOCK_MS = 50
+const TRIES = 6
 
 t.test('a 4,000-character message of wiki words blocks the event loop for less than 50 ms', async (t) => {
   const db = await connectDatabase({ dataDir: await freshDataDir() })
@@ -47,9 +48,9 @@ t.test('a 4,000-character message of wiki words blocks the event loop for less t
   await ask(message)
 
   // The work is the same every time; other processes on a busy machine only add
-  // to the delay seen, so the least of three tries is the message's own block.
+  // to the delay seen, so the least of several tries is the message's own block.
   const blocks: number[] = []
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < TRIES; attempt++) {
     const delay = monitorEventLoopDelay({ resolution: 5 })
     delay.enable()
     const answer = await ask(message)
