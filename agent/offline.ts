@@ -3,7 +3,7 @@
 // order) and words the answer from its result. Also the LLM path's fallback.
 import type { Tool } from '../tools/types.ts'
 import { ToolError } from '../tools/types.ts'
-import type { Agent, AgentInput, AgentResult } from './types.ts'
+import type { Agent, AgentInput, AgentResult, AgentTrace } from './types.ts'
 import { streamText } from './stream-text.ts'
 
 const SMALL_TALK = /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,🪼🌊🐙😊🙏❤️]*(?:jelly)?[\s!.]*$/i
@@ -15,7 +15,7 @@ export const CAPABILITIES =
   '• questions about DeFiChain answered from the wiki, with links 📚\n' +
   'What would you like to know? 🌊'
 
-export function createOfflineAgent(tools: Tool[]): Agent {
+export function createOfflineAgent(tools: Tool[], { trace }: { trace?: AgentTrace } = {}): Agent {
   const planners = tools.filter((tool) => tool.offline)
   return {
     async run(input: AgentInput): Promise<AgentResult> {
@@ -23,25 +23,36 @@ export function createOfflineAgent(tools: Tool[]): Agent {
         message: input.message,
         recentHumanMessages: input.history.filter((turn) => turn.role === 'human').map((turn) => turn.content),
       }
-      if (SMALL_TALK.test(input.message.trim())) return reply(input, CAPABILITIES, [])
+      if (SMALL_TALK.test(input.message.trim())) {
+        trace?.({ type: 'offline_plan', tool: null, declined: [], reason: 'small talk' })
+        return reply(input, CAPABILITIES, [])
+      }
 
+      const declined: string[] = []
       for (const tool of planners) {
         const args = tool.offline!.plan(context)
-        if (args === undefined) continue
+        if (args === undefined) {
+          declined.push(tool.name)
+          continue
+        }
+        trace?.({ type: 'offline_plan', tool: tool.name, args, declined })
         input.emit({ type: 'tool_start', tool: tool.name, line: tool.startLine })
-        const answer = await runForAnswer(tool, args, input, context)
+        const answer = await runForAnswer(tool, args, input, context, trace)
         return reply(input, answer, [tool.name])
       }
+      trace?.({ type: 'offline_plan', tool: null, declined, reason: 'no tool fits' })
       return reply(input, CAPABILITIES, [])
     },
   }
 }
 
-async function runForAnswer(tool: Tool, args: unknown, input: AgentInput, context: Parameters<NonNullable<Tool['offline']>['answer']>[2]): Promise<string> {
+async function runForAnswer(tool: Tool, args: unknown, input: AgentInput, context: Parameters<NonNullable<Tool['offline']>['answer']>[2], trace?: AgentTrace): Promise<string> {
   try {
     const result = await tool.run(args, { signal: input.signal, log: input.log })
+    trace?.({ type: 'tool_result', name: tool.name, ok: true, content: typeof result === 'string' ? result : JSON.stringify(result) })
     return tool.offline!.answer(result, args, context)
   } catch (error) {
+    trace?.({ type: 'tool_result', name: tool.name, ok: false, content: (error as Error).message ?? String(error) })
     if (error instanceof ToolError) return `${error.message} 🌊`
     input.log.error({ err: error, tool: tool.name }, 'tool failed')
     return `Oops, my ${tool.name} tentacle got tangled 🪼 Please try again in a moment.`

@@ -1,19 +1,10 @@
-// Composition root: connect the database, migrate, build tools, agent, chat
-// service and app, listen. stop() drains turns before closing anything.
+// Composition root: the shared services (server/compose.ts), the app, listen.
+// stop() drains turns before closing anything.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase } from '../db/connect.ts'
-import { migrate } from '../db/migrate.ts'
-import { chatRepository } from '../db/chat-repository.ts'
-import { mathTool } from '../tools/math.ts'
-import { createOceanTools } from '../tools/ocean/index.ts'
-import { createWikiTool } from '../tools/wiki.ts'
-import { createKnowledgeBase } from '../knowledge/index.ts'
 import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
-import { createOfflineAgent } from '../agent/offline.ts'
-import { createLlmAgent } from '../agent/llm.ts'
-import { createChatService } from './chat-service.ts'
+import { composeServices } from './compose.ts'
 import { buildApp } from './app.ts'
 
 export interface RunningServer {
@@ -23,33 +14,8 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const db = await connectDatabase(config)
+  const { db, repository, knowledge, chat } = await composeServices(config, logger)
   try {
-    const applied = await migrate(db.sql)
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated')
-
-    const repository = chatRepository(db.sql)
-    const knowledge = createKnowledgeBase({ sql: db.sql, config, log: logger })
-    // Offline mode tries tools in this order: the wiki is the catch-all, last.
-    const tools = [
-      mathTool,
-      ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
-      createWikiTool(knowledge),
-    ]
-    const offline = createOfflineAgent(tools)
-    const agent = config.llmEnabled
-      ? createLlmAgent({
-          tools,
-          fallback: offline,
-          model: config.llmModel,
-          apiKey: config.openaiApiKey,
-          baseUrl: config.openaiBaseUrl,
-          maxToolRounds: config.maxToolRounds,
-          toolTimeoutMs: config.toolTimeoutMs,
-          prices: config.llmPrices,
-        })
-      : offline
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
     const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
