@@ -16,7 +16,7 @@
 
   let userToken = loadToken()
   let socket = null
-  let turn = null // the turn under way: { entry, text, waiting, message }
+  let turn = null // the turn under way: { entry, text, waiting, message, human }
   let historyLoaded = false
 
   // ---- the user token, kept across reloads ------------------------------------
@@ -267,10 +267,14 @@
       dropThinking()
       if (turn && turn.entry) turn.entry.setAttribute('aria-busy', 'false')
       addEntry('error', typeof error === 'string' ? error : 'Jelly could not answer that.')
-      // A refused message goes back into the box, to shorten or send again.
-      if (turn && !turn.entry && !input.value) {
-        input.value = turn.message
-        resizeInput()
+      // A refused message is marked as not sent and goes back into the box, to shorten or send again.
+      if (turn && !turn.entry) {
+        turn.human.classList.add('refused')
+        turn.human.querySelector('.who').textContent = 'You (not sent)'
+        if (!input.value) {
+          input.value = turn.message
+          resizeInput()
+        }
       }
       endTurn()
     })
@@ -304,12 +308,12 @@
     if (!canSend()) return
     const message = input.value
     conversation.querySelector('.placeholder')?.remove()
-    addEntry('human', message)
+    const human = addEntry('human', message)
     const waiting = element('p', 'Jelly is thinking…')
     waiting.className = 'thinking'
     conversation.append(waiting)
     scrollToEnd()
-    turn = { entry: null, text: '', waiting, message }
+    turn = { entry: null, text: '', waiting, message, human }
     socket.emit('user_message', { user_token: userToken, message, application: APPLICATION })
     input.value = ''
     resizeInput()
