@@ -51,6 +51,8 @@ async function chat(args: ChatArgs, config: Config): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive })
   rl.setPrompt(bold('you › '))
   let busy = false
+  let closed = false
+  rl.once('close', () => (closed = true))
   const leave = () => {
     if (busy && interactive) say(dim('\n(leaving once Jelly has finished this answer…)\n'))
     rl.close()
@@ -72,7 +74,7 @@ async function chat(args: ChatArgs, config: Config): Promise<number> {
         failed = !(await turn(backend, message)) || failed
         busy = false
       }
-      if (interactive) rl.prompt()
+      if (interactive && !closed) rl.prompt()
     }
   } catch (error) {
     if (!(error instanceof TurnError)) throw error
