@@ -1,7 +1,9 @@
 // The chat page's files are served at / (and only there, with the right types),
 // PAGE=off removes them, and a bad PAGE value stops start-up naming it.
 import t from 'tap'
+import Fastify, { type RouteOptions } from 'fastify'
 import { ConfigError, loadConfig } from '../server/config.ts'
+import { chatPage } from '../server/routes/page.ts'
 import { startServer } from './helpers/server.ts'
 
 t.test('PAGE on (the default): the page, its script and style', async (t) => {
@@ -31,6 +33,17 @@ t.test('PAGE=off: an API-only deployment', async (t) => {
   t.equal((await fetch(`${server.url}/`)).status, 404)
   t.equal((await fetch(`${server.url}/chat.js`)).status, 404)
   t.equal((await fetch(`${server.url}/health`)).status, 200)
+})
+
+t.test('the page routes are hidden from the OpenAPI document', async (t) => {
+  const app = Fastify()
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', (route) => void routes.push(route))
+  await app.register(chatPage)
+  await app.ready()
+  t.ok(routes.some((route) => route.url === '/'), 'GET / is one of them')
+  for (const route of routes) t.equal((route.schema as { hide?: boolean } | undefined)?.hide, true, `${route.method} ${route.url} says hide: true`)
+  await app.close()
 })
 
 t.test('a bad PAGE value names the variable', async (t) => {

@@ -1,6 +1,8 @@
 // Runs `npm run chat` (server/terminal/chat.ts) as a child process, through a
 // pipe or in a pseudo-terminal made by util-linux `script` (no native build).
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
@@ -88,3 +90,12 @@ export function runInTerminal(t: Test, env: Record<string, string>, args: string
     exited,
   }
 }
+
+/** The token the terminal chat keeps for this OS user under DATA_DIR, if it made one. */
+export function keptToken(dataDir: string): string | undefined {
+  const name = readdirSync(dataDir).find((file) => file.startsWith('terminal-token-'))
+  return name ? readFileSync(join(dataDir, name), 'utf8').trim() : undefined
+}
+
+/** Whether the embedded database's lock file is there. */
+export const isLocked = (dataDir: string) => existsSync(join(dataDir, 'jelly.lock'))
