@@ -72,7 +72,7 @@ t.test('--url: the same chat against a running server, over Socket.IO', async (t
   t.equal(run.code, 0, run.stderr)
   t.equal(run.stdout, '2+2 = 4 🧮\n')
   t.match(run.stderr, `[debug] event tool_start {"tool_name":"Let's do the math together 🧮"}`)
-  t.match(run.stderr, '[debug] event final_message {"message":"2+2 = 4 🧮"}')
+  t.match(run.stderr, /\[debug\] event final_message \{"message":"2\+2 = 4 🧮","message_id":\d+\}/)
   const history = await postJson(`${server.url}/history`, { user_token: 'remote-user' })
   t.same(
     history.body.map((entry: any) => [entry.message_type, entry.content]),

@@ -39,7 +39,8 @@ export async function inProcessBackend(config: Config, logger: Logger, token: st
       const checked = validate({ user_token: token, message, application: APPLICATION })
       if ('error' in checked) throw new TurnError(checked.error)
       try {
-        return await chat.handleMessage(token, message, APPLICATION, emit)
+        const reply = await chat.handleMessage({ userToken: token, message, application: APPLICATION, transport: 'cli' }, emit)
+        return reply.answer
       } catch (error) {
         logTurnFailure(logger, error, APPLICATION)
         throw new TurnError(userFacingError(error))
@@ -103,9 +104,9 @@ function remoteTurn(socket: Socket, url: string, payload: Record<string, string>
     }
     socket.on('tool_start', ({ tool_name }: { tool_name: string }) => emit({ type: 'tool_start', tool_name }))
     socket.on('final_answer_token', ({ token }: { token: string }) => emit({ type: 'final_answer_token', token }))
-    socket.on('final_message', ({ message }: { message: string }) => {
+    socket.on('final_message', ({ message, message_id }: { message: string; message_id: number }) => {
       done()
-      emit({ type: 'final_message', message })
+      emit({ type: 'final_message', message, message_id })
       resolve(message)
     })
     socket.on('error', ({ error }: { error: string }) => {
