@@ -92,6 +92,8 @@ function connect(url: string): Promise<Socket> {
 }
 
 function remoteTurn(socket: Socket, url: string, payload: Record<string, string>, emit: (event: ChatEvent) => void): Promise<string> {
+  // Socket.IO would hold the message until a reconnect that may never come.
+  if (!socket.connected) return Promise.reject(new TurnError(`Not connected to Jelly at ${url}; is the server running?`))
   return new Promise((resolve, reject) => {
     const names = ['tool_start', 'final_answer_token', 'final_message', 'error'] as const
     const done = () => {
