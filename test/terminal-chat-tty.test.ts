@@ -91,6 +91,11 @@ t.test('--url: the same chat against a running server, over Socket.IO', async (t
   t.match(term.screen(), '(continuing your conversation: 1 earlier message)', 'the history comes from the server')
   term.type('15% of 2000\r')
   await term.waitFor(/Jelly: 15 \/ 100 \* 2000 = 300 🧮\nyou › $/)
+
+  await server.stop()
+  const mark = term.screen().length
+  term.type('are you there?\r')
+  await term.waitFor(/(Not connected to|Lost the connection to) Jelly at http:\/\/127\.0\.0\.1:\d+.*\nyou › $/, { from: mark })
   term.type(CTRL_D)
-  t.same(await term.exited, { code: 0, signal: null })
+  t.same(await term.exited, { code: 0, signal: null }, 'a person leaves normally after reading the error')
 })

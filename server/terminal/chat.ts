@@ -85,7 +85,8 @@ async function chat(args: ChatArgs, config: Config): Promise<number> {
     await backend.close()
   }
   if (interactive) say(`\n${dim('Bye 🪼🌊')}\n`)
-  return failed ? 1 : 0
+  // A script learns from the exit code that a message failed; a person already read it.
+  return failed && !interactive ? 1 : 0
 }
 
 async function open(args: ChatArgs, config: Config, debug: (line: string) => void): Promise<ChatBackend | undefined> {
