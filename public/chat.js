@@ -229,6 +229,9 @@
     socket.on('disconnect', (reason) => {
       setConnection('offline', 'offline')
       if (reason === 'io client disconnect') return
+      // A server shutting down disconnects its sockets itself, and Socket.IO does not
+      // retry those on its own; the restarted server should find the page again.
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 500)
       const during = turn ? ' while Jelly was answering; your message is saved and the answer will show once Jelly is back' : ''
       showNotice('Lost the connection to Jelly' + during + '. Reconnecting…')
       updateSend()

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core'
 import { GREETING } from '../server/chat-service.ts'
 import { startServer } from './helpers/server.ts'
 import { postJson } from './helpers/client.ts'
+import { restartServer } from './helpers/restart.ts'
 import { startFakeOpenAI, type Script } from './fakes/openai.ts'
 import { calculatorModel } from './helpers/llm-scripts.ts'
 import { launchBrowser, screenshot } from './helpers/browser.ts'
@@ -180,4 +181,14 @@ t.test('when the server goes away the page says so', async (t) => {
     [],
     'only the failed reconnects, no script errors',
   )
+})
+
+t.test('after a restart on the same address the page reconnects and carries on', async (t) => {
+  await restartServer(t, server, { OPENAI_BASE_URL: llm.url })
+  await page.waitForSelector('#connection[data-state="online"]', { timeout: 15_000 })
+  await page.locator('#notice').waitFor({ state: 'hidden' })
+  await page.locator('#message').fill('what is 6*7')
+  await page.keyboard.press('Enter')
+  await answers(page, 4)
+  t.match(await page.locator('.entry.jelly').last().textContent(), 'The answer is 42 🧮🌊', 'answered by the restarted server')
 })

@@ -1,11 +1,9 @@
 // `npm run chat` as a person uses it, in a pseudo-terminal: greeting, tool
 // lines, streamed answers, Ctrl-C/Ctrl-D; --debug in offline and LLM mode
-// (piped, so the debug lines are on stderr alone); and --url against a server.
+// (piped, so the debug lines are on stderr alone).
 import t from 'tap'
 import { GREETING } from '../server/chat-service.ts'
 import { freshDataDir } from './helpers/data-dir.ts'
-import { startServer } from './helpers/server.ts'
-import { postJson } from './helpers/client.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { calculatorModel } from './helpers/llm-scripts.ts'
 import { CTRL_C, CTRL_D, isLocked, runInTerminal, runPiped } from './helpers/terminal.ts'
@@ -64,38 +62,4 @@ t.test('LLM mode with --debug: each request with its messages, the tool call and
   t.same(await term.exited, { code: 0, signal: null })
   t.match(term.screen(), /\(leaving once Jelly has finished this answer…\)\nJelly: The answer is 42 🧮🌊\n\nBye/, 'the answer still arrives before it leaves')
   t.notOk(isLocked(env.DATA_DIR))
-})
-
-t.test('--url: the same chat against a running server, over Socket.IO', async (t) => {
-  const server = await startServer(t)
-  const run = await runPiped('what is 2+2\n', { DATA_DIR: await freshDataDir() }, ['--url', server.url, '--token', 'remote-user', '--debug'])
-  t.equal(run.code, 0, run.stderr)
-  t.equal(run.stdout, '2+2 = 4 🧮\n')
-  t.match(run.stderr, `[debug] event tool_start {"tool_name":"Let's do the math together 🧮"}`)
-  t.match(run.stderr, /\[debug\] event final_message \{"message":"2\+2 = 4 🧮","message_id":\d+\}/)
-  const history = await postJson(`${server.url}/history`, { user_token: 'remote-user' })
-  t.same(
-    history.body.map((entry: any) => [entry.message_type, entry.content]),
-    [
-      ['jelly', GREETING],
-      ['human', 'what is 2+2'],
-      ['tool', "Let's do the math together 🧮"],
-      ['jelly', '2+2 = 4 🧮'],
-    ],
-    'the turn is stored by the server',
-  )
-
-  const term = runInTerminal(t, {}, ['--url', server.url, '--token', 'remote-user'])
-  await term.waitFor(/you › $/)
-  t.match(term.screen(), `🪼 Jelly · ${server.url} ·`)
-  t.match(term.screen(), '(continuing your conversation: 1 earlier message)', 'the history comes from the server')
-  term.type('15% of 2000\r')
-  await term.waitFor(/Jelly: 15 \/ 100 \* 2000 = 300 🧮\nyou › $/)
-
-  await server.stop()
-  const mark = term.screen().length
-  term.type('are you there?\r')
-  await term.waitFor(/(Not connected to|Lost the connection to) Jelly at http:\/\/127\.0\.0\.1:\d+.*\nyou › $/, { from: mark })
-  term.type(CTRL_D)
-  t.same(await term.exited, { code: 0, signal: null }, 'a person leaves normally after reading the error')
 })

@@ -70,10 +70,13 @@ export async function remoteBackend(url: string, token: string, onEvent?: (event
       if (!response.ok || !Array.isArray(body)) throw new TurnError(`Jelly at ${url} refused the history: ${('error' in body && body.error) || response.status}`)
       return body
     },
-    send: (message, emit) => remoteTurn(socket, url, { user_token: token, message, application: APPLICATION }, (event) => {
-      onEvent?.(event)
-      emit(event)
-    }),
+    async send(message, emit) {
+      await reconnected(socket, url)
+      return remoteTurn(socket, url, { user_token: token, message, application: APPLICATION }, (event) => {
+        onEvent?.(event)
+        emit(event)
+      })
+    },
     async close() {
       socket.close()
     },
@@ -91,9 +94,26 @@ function connect(url: string): Promise<Socket> {
   })
 }
 
+/** After a restart (or any drop) the socket may be down: one more try before a message fails. */
+function reconnected(socket: Socket, url: string, timeoutMs = 5000): Promise<void> {
+  if (socket.connected) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off('connect', onConnect)
+      reject(new TurnError(`Not connected to Jelly at ${url}; is the server running?`))
+    }, timeoutMs)
+    const onConnect = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    socket.once('connect', onConnect)
+    // A server that shut down disconnected us itself, and Socket.IO does not retry those on
+    // its own; after failed retries it has stopped too. connect() is a no-op while it is trying.
+    socket.connect()
+  })
+}
+
 function remoteTurn(socket: Socket, url: string, payload: Record<string, string>, emit: (event: ChatEvent) => void): Promise<string> {
-  // Socket.IO would hold the message until a reconnect that may never come.
-  if (!socket.connected) return Promise.reject(new TurnError(`Not connected to Jelly at ${url}; is the server running?`))
   return new Promise((resolve, reject) => {
     const names = ['tool_start', 'final_answer_token', 'final_message', 'error'] as const
     const done = () => {
