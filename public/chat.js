@@ -16,7 +16,7 @@
 
   let userToken = loadToken()
   let socket = null
-  let turn = null // the turn under way: { entry, text, waiting, message, human }
+  let turn = null // the turn under way: { entry, text, frame, waiting, message, human }
   let historyLoaded = false
 
   // ---- the user token, kept across reloads ------------------------------------
@@ -255,12 +255,20 @@
         turn.entry.setAttribute('aria-busy', 'true')
       }
       turn.text += token
-      setText(turn.entry, 'jelly', turn.text)
-      scrollToEnd()
+      // One render per frame however fast tokens come; the last frame shows them all.
+      if (!turn.frame) {
+        const current = turn
+        current.frame = requestAnimationFrame(() => {
+          current.frame = 0
+          setText(current.entry, 'jelly', current.text)
+          scrollToEnd()
+        })
+      }
     })
     socket.on('final_message', ({ message }) => {
       if (!turn) return
       dropThinking()
+      if (turn.frame) cancelAnimationFrame(turn.frame)
       if (!turn.entry) turn.entry = addEntry('jelly', message)
       setText(turn.entry, 'jelly', message)
       turn.entry.setAttribute('aria-busy', 'false')
@@ -268,6 +276,7 @@
     })
     socket.on('error', ({ error } = {}) => {
       dropThinking()
+      if (turn && turn.frame) cancelAnimationFrame(turn.frame)
       if (turn && turn.entry) turn.entry.setAttribute('aria-busy', 'false')
       addEntry('error', typeof error === 'string' ? error : 'Jelly could not answer that.')
       // A refused message is marked as not sent and goes back into the box, to shorten or send again.
@@ -316,7 +325,7 @@
     waiting.className = 'thinking'
     conversation.append(waiting)
     scrollToEnd()
-    turn = { entry: null, text: '', waiting, message, human }
+    turn = { entry: null, text: '', frame: 0, waiting, message, human }
     socket.emit('user_message', { user_token: userToken, message, application: APPLICATION })
     input.value = ''
     resizeInput()

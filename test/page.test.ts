@@ -20,10 +20,12 @@ const LINK_ANSWER =
   'Not these: [bad](javascript:alert(1)) <img src=x onerror="window.pwned=1"> <b>bold?</b>'
 
 const calculator = calculatorModel()
-const script: Script = (request, call) => {
+// Words 50 ms apart, slow enough that a loaded machine still paints several of them one by one.
+const script: Script = async (request, call) => {
   const last = request.messages.at(-1)
   if (last?.role === 'user' && /link/.test(String(last.content))) return { content: LINK_ANSWER, chunkDelayMs: 10 }
-  return calculator.script(request, call)
+  const reply = await calculator.script(request, call)
+  return reply.content ? { ...reply, chunkDelayMs: 50 } : reply
 }
 const llm = await startFakeOpenAI(script)
 t.teardown(() => llm.close())
