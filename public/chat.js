@@ -239,7 +239,9 @@
     socket.on('connect_error', (error) => {
       setConnection('offline', 'offline')
       const words = error && error.data && typeof error.data.error === 'string' ? error.data.error : null
-      showNotice(words ? 'Jelly refused the connection: ' + words : "Jelly can't be reached right now. Retrying…")
+      showNotice(words ? 'Jelly refused the connection: ' + words + ' Retrying shortly…' : "Jelly can't be reached right now. Retrying…")
+      // A refusal by the server (e.g. too many connections) is not retried by Socket.IO itself.
+      if (!socket.active) setTimeout(() => socket.connect(), 5000)
       updateSend()
     })
     socket.on('tool_start', ({ tool_name }) => {
