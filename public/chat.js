@@ -73,7 +73,7 @@
     conversation.scrollTop = conversation.scrollHeight
   }
 
-  // A small, safe subset of markdown: paragraphs, "- " lists, **bold**, `code`,
+  // A small, safe subset of markdown: paragraphs, "- " lists, headings (as bold), **bold**, `code`,
   // [text](http...) and bare http(s) URLs. Everything else stays text.
   function renderMarkdown(text) {
     const nodes = []
@@ -92,6 +92,16 @@
           continue
         }
         list = null
+        const heading = /^\s{0,3}#{1,6}\s+(.*)$/.exec(line)
+        if (heading) {
+          paragraph = null
+          const strong = document.createElement('strong')
+          strong.append(...renderInline(heading[1]))
+          const p = document.createElement('p')
+          p.append(strong)
+          nodes.push(p)
+          continue
+        }
         if (paragraph) paragraph.append(document.createElement('br'))
         else nodes.push((paragraph = document.createElement('p')))
         paragraph.append(...renderInline(line))

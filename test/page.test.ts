@@ -16,7 +16,9 @@ const QUESTION = 'What is 20000 divided by 33.3?'
 const TOOL_LINE = "Let's do the math together 🧮"
 const MAX_CHARS = 300
 const LINK_ANSWER =
-  'Read [the masternode guide](https://www.defichainwiki.com/docs/auto/Masternode) 📚 or https://example.org/page. ' +
+  '## Masternodes\n' +
+  'Read [the masternode guide](https://www.defichainwiki.com/docs/auto/Masternode) 📚 or https://example.org/page.\n' +
+  '- **20,000 DFI** collateral\n- `defid` running\n\n' +
   'Not these: [bad](javascript:alert(1)) <img src=x onerror="window.pwned=1"> <b>bold?</b>'
 
 const calculator = calculatorModel()
@@ -128,6 +130,9 @@ t.test('links in answers are clickable, and nothing else becomes markup', async 
     ['the masternode guide', 'https://www.defichainwiki.com/docs/auto/Masternode', '_blank', 'noopener noreferrer'],
     ['https://example.org/page', 'https://example.org/page', '_blank', 'noopener noreferrer'],
   ])
+  t.same(await last.locator('li').allTextContents(), ['20,000 DFI collateral', 'defid running'], 'a list')
+  t.same(await last.locator('strong').allTextContents(), ['Masternodes', '20,000 DFI'], 'a heading and bold text')
+  t.equal(await last.locator('code').textContent(), 'defid')
   t.equal(await page.locator('#conversation img, #conversation b').count(), 0, 'HTML in an answer stays text')
   t.match(await last.textContent(), '[bad](javascript:alert(1)) <img src=x onerror="window.pwned=1">', 'shown literally')
   t.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined)
