@@ -15,7 +15,7 @@ export type AgentTraceEvent =
   | { type: 'llm_request'; model: string; withTools: boolean; messages: unknown[] }
   | { type: 'tool_call'; name: string; arguments: string }
   | { type: 'tool_result'; name: string; ok: boolean; content: string }
-  | { type: 'offline_plan'; tool: string | null; args?: unknown; declined: string[]; reason?: string }
+  | { type: 'offline_plan'; tool: string | null; args?: unknown; why: string }
 
 export type AgentTrace = (event: AgentTraceEvent) => void
 

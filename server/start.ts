@@ -1,5 +1,5 @@
-// Composition root: the shared services (server/compose.ts), the app, listen.
-// stop() drains turns before closing anything.
+// Composition root: the shared services (server/compose.ts) and the app
+// (composeApp), then listen (startServer). stop() drains turns before closing anything.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -13,35 +13,47 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const { db, repository, knowledge, chat } = await composeServices(config, logger)
+/** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
+export async function composeApp(config: Config, logger: Logger) {
+  const { db, repository, knowledge, chat, tools } = await composeServices(config, logger)
   try {
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
-    await app.listen({ port: config.port, host: config.host })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : config.port
-    logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
-
-    const ingestion = new AbortController()
-    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
-
-    let stopping: Promise<void> | undefined
-    return {
-      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-      port,
-      stop: () =>
-        (stopping ??= (async () => {
-          ingestion.abort()
-          const drained = await chat.drain(config.shutdownGraceMs)
-          if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
-          await app.close()
-          await ingesting
-          await db.close()
-          logger.info('stopped')
-        })()),
-    }
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools })
+    return { app, db, chat, knowledge, tools }
   } catch (error) {
     await db.close()
     throw error
+  }
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const { app, db, chat, knowledge } = await composeApp(config, logger)
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.close()
+    await db.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+
+  const ingestion = new AbortController()
+  const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
+
+  let stopping: Promise<void> | undefined
+  return {
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        ingestion.abort()
+        const drained = await chat.drain(config.shutdownGraceMs)
+        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
+        await app.close()
+        await ingesting
+        await db.close()
+        logger.info('stopped')
+      })()),
   }
 }

@@ -41,7 +41,10 @@ t.test('the page routes are hidden from the OpenAPI document', async (t) => {
   app.addHook('onRoute', (route) => void routes.push(route))
   await app.register(chatPage)
   await app.ready()
-  t.ok(routes.some((route) => route.url === '/'), 'GET / is one of them')
+  t.ok(
+    routes.some((route) => route.url === '/'),
+    'GET / is one of them',
+  )
   for (const route of routes) t.equal((route.schema as { hide?: boolean } | undefined)?.hide, true, `${route.method} ${route.url} says hide: true`)
   await app.close()
 })

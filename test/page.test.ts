@@ -125,7 +125,9 @@ t.test('links in answers are clickable, and nothing else becomes markup', async 
   await page.keyboard.press('Enter')
   await answers(page, 3)
   const last = page.locator('.entry.jelly').last()
-  const links = await last.locator('a').evaluateAll((anchors) => anchors.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')]))
+  const links = await last
+    .locator('a')
+    .evaluateAll((anchors) => anchors.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')]))
   t.same(links, [
     ['the masternode guide', 'https://www.defichainwiki.com/docs/auto/Masternode', '_blank', 'noopener noreferrer'],
     ['https://example.org/page', 'https://example.org/page', '_blank', 'noopener noreferrer'],

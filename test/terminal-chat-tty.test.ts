@@ -51,7 +51,11 @@ t.test('LLM mode with --debug: each request with its messages, the tool call and
   t.match(run.stderr, '\n[debug]   user: what is 2+2\n')
   t.match(run.stderr, '[debug] tool call calculator {"expression":"2+2"}')
   t.match(run.stderr, /\[debug\] tool result calculator \(ok\): \{"expression":"2\+2","result":4/)
-  t.match(run.stderr, /\n\[debug\] {3}assistant: calls calculator\(\{"expression":"2\+2"\}\)\n\[debug\] {3}tool \[call_\w+\]: \{"expression"/, 'the second request carries the call and its result')
+  t.match(
+    run.stderr,
+    /\n\[debug\] {3}assistant: calls calculator\(\{"expression":"2\+2"\}\)\n\[debug\] {3}tool \[call_\w+\]: \{"expression"/,
+    'the second request carries the call and its result',
+  )
 
   model.delayMs = 800
   const term = runInTerminal(t, env, ['--token', 'llm-user'])

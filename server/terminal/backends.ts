@@ -6,7 +6,8 @@ import { io, type Socket } from 'socket.io-client'
 import type { Config } from '../config.ts'
 import type { AgentTrace } from '../../agent/types.ts'
 import { composeServices } from '../compose.ts'
-import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
+import type { ChatEvent } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 import { createMessageValidator } from '../message-input.ts'
 
 export const APPLICATION = 'terminal'
@@ -42,8 +43,8 @@ export async function inProcessBackend(config: Config, logger: Logger, token: st
         const reply = await chat.handleMessage({ userToken: token, message, application: APPLICATION, transport: 'cli' }, emit)
         return reply.answer
       } catch (error) {
-        logTurnFailure(logger, error, APPLICATION)
-        throw new TurnError(userFacingError(error))
+        // The same words a socket client gets; logged here only if the chat service did not.
+        throw new TurnError(socketError(error, logger, 'cli').error)
       }
     },
     close: () =>

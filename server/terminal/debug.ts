@@ -16,11 +16,9 @@ export function describeTrace(event: AgentTraceEvent): string[] {
       return [`tool call ${event.name} ${cut(event.arguments)}`]
     case 'tool_result':
       return [`tool result ${event.name} (${event.ok ? 'ok' : 'failed'}): ${cut(event.content)}`]
-    case 'offline_plan': {
-      const declined = event.declined.length ? `; declined: ${event.declined.join(', ')}` : ''
-      if (event.tool === null) return [`offline planner: no tool (${event.reason ?? 'none fits'})${declined}`]
-      return [`offline planner: ${event.tool} ${cut(JSON.stringify(event.args))}${declined}`]
-    }
+    case 'offline_plan':
+      if (event.tool === null) return [`offline planner: no tool (${event.why})`]
+      return [`offline planner: ${event.tool} ${cut(JSON.stringify(event.args))} (${event.why})`]
   }
 }
 

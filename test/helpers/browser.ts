@@ -10,7 +10,16 @@ import type { Test } from 'tap'
 export const CHROMIUM = '/usr/bin/chromium'
 
 // Quiet and local: no first-run UI, no background fetches, no QUIC to anywhere.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 /** Screenshots and other artifacts of the browser tests, git-ignored. */
 export const ARTIFACTS = fileURLToPath(new URL('../../.artifacts/', import.meta.url))

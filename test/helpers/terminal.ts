@@ -24,7 +24,12 @@ function cleanEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /** Feeds `input` through a pipe and waits for the exit. `npm: true` runs `npm run -s chat` itself. */
-export async function runPiped(input: string, env: Record<string, string>, args: string[] = [], options: { npm?: boolean } = {}): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runPiped(
+  input: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { npm?: boolean } = {},
+): Promise<Exit & { stdout: string; stderr: string }> {
   const [command, argv] = options.npm ? ['npm', ['run', '-s', 'chat', '--', ...args]] : [process.execPath, [...ENTRY, ...args]]
   const child = spawn(command, argv, { cwd: ROOT, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
