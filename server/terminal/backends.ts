@@ -35,7 +35,7 @@ export async function inProcessBackend(config: Config, logger: Logger, token: st
   let closing: Promise<void> | undefined
   return {
     describe: `${config.llmEnabled ? `LLM mode (${config.llmModel})` : 'offline mode'}, ${db.embedded ? `embedded database in ${config.dataDir}` : 'DATABASE_URL'}`,
-    history: () => chat.history(token, null),
+    history: () => chat.history(token),
     async send(message, emit) {
       const checked = validate({ user_token: token, message, application: APPLICATION })
       if ('error' in checked) throw new TurnError(checked.error)
