@@ -19,6 +19,9 @@ export type EmitChatEvent = (event: ChatEvent) => void
 
 export class ServiceUnavailableError extends Error {}
 
+/** How long turns cut at the end of the shutdown grace get to store their answer. */
+const WIND_DOWN_MS = 500
+
 export interface ChatServiceOptions {
   repository: ChatRepository
   agent: Agent
@@ -31,6 +34,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   // Turns of one user run one after the other; the map holds each user's tail.
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
+  // Aborted when the shutdown grace runs out: turns still running then answer from what they have.
+  const shutdown = new AbortController()
   let accepting = true
 
   async function handleMessage(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
@@ -65,7 +70,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     }
 
     let result: AgentResult
-    const turnDeadline = deadline(turnTimeoutMs)
+    const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     try {
       result = await agent.run({
         message,
@@ -105,12 +110,25 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return repository.history(userId)
   }
 
-  /** Stops taking new messages and waits (bounded) for the ones under way. */
+  /**
+   * Stops taking new messages and waits up to `timeoutMs` for the ones under way.
+   * Turns still running then have their deadline cut: the LLM loop answers
+   * offline at once, so those clients still get a stored answer before their
+   * connection closes. Resolves false when the grace was not enough.
+   */
   async function drain(timeoutMs: number): Promise<boolean> {
     accepting = false
+    if (await settledWithin(timeoutMs)) return true
+    shutdown.abort(new DOMException('the server is shutting down', 'AbortError'))
+    await settledWithin(WIND_DOWN_MS)
+    return false
+  }
+
+  function settledWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
     const all = Promise.all([...inFlight]).then(() => true)
-    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref())
-    return Promise.race([all, timeout])
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))
+    return Promise.race([all, timeout]).finally(() => clearTimeout(timer))
   }
 
   return { handleMessage, history, drain, accepting: () => accepting }

@@ -39,9 +39,14 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
   })
 
   // Before Fastify closes the HTTP server, which would wait for these connections forever.
-  app.addHook('preClose', (done) => {
+  // Disconnecting first lets packets still queued (a final_message just sent, which a
+  // polling client fetches with its next request) go out; the engine then drops the rest.
+  app.addHook('preClose', async () => {
     io.disconnectSockets(true)
+    const flushBy = Date.now() + FLUSH_ON_CLOSE_MS
+    while (io.engine.clientsCount > 0 && Date.now() < flushBy) await new Promise((resolve) => setTimeout(resolve, 10))
     io.engine.close()
-    done()
   })
 }
+
+const FLUSH_ON_CLOSE_MS = 200
