@@ -14,6 +14,7 @@ import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
+import { allowedOrigins } from './origin.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -30,6 +31,13 @@ export async function buildApp(services: AppServices) {
   const app = Fastify({
     loggerInstance: services.logger,
     bodyLimit: maxFrameBytes(config.maxMessageChars),
+    // A client gets REQUEST_TIMEOUT_MS to send headers and body (checked every
+    // second, not Node's 30 s), idle keep-alive connections close after
+    // KEEP_ALIVE_TIMEOUT_MS, and a connection waiting for an answer is bounded
+    // by the turn timeout; upgraded sockets have their own ping timeouts.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   })
 
@@ -44,7 +52,7 @@ export async function buildApp(services: AppServices) {
     return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
   })
 
-  await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
+  await app.register(cors, { origin: allowedOrigins(config.corsOrigin) })
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
   // latter answers 404 to paths it has no route for: give it only the others.
   const plainUpgrades = new EventEmitter()

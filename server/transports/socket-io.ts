@@ -4,14 +4,22 @@ import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
 import type { AppServices } from '../app.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
 
 type Ack = (reply: { response: string } | { error: string }) => void
 
 export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
+  const origins = allowedOrigins(config.corsOrigin)
   const io = new Server(app.server, {
-    cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
+    cors: { origin: origins },
+    // Every handshake, polling or websocket: CORS alone does not stop a page on
+    // another site from opening a websocket, or from posting to the polling transport.
+    allowRequest: (request, callback) => {
+      const allowed = originAllowed(origins, request)
+      callback(allowed ? null : ORIGIN_REFUSED_MESSAGE, allowed)
+    },
     maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
   })
 

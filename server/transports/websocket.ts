@@ -1,13 +1,20 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppServices } from '../app.ts'
 import { createMessageValidator } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
 
 export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
-  app.get('/ws', { websocket: true }, (socket) => {
+  const origins = allowedOrigins(config.corsOrigin)
+  // Refusing in a hook refuses the handshake: the browser sees a failed upgrade.
+  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!originAllowed(origins, request.raw)) return reply.code(403).send({ error: ORIGIN_REFUSED_MESSAGE })
+  }
+
+  app.get('/ws', { websocket: true, preValidation: checkOrigin }, (socket) => {
     const send = (event: ChatEvent) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
