@@ -27,6 +27,9 @@ export function userMessageSchema(maxMessageChars: number) {
       application: { type: 'string', maxLength: 100 },
     },
     required: ['user_token', 'message'],
+    // Other fields are ignored, but not these: JSON.parse makes "__proto__" an own
+    // key, and code that copies it would change an object's prototype.
+    propertyNames: { not: { enum: ['__proto__', 'constructor', 'prototype'] } },
   } as const
 }
 
@@ -48,6 +51,7 @@ export function createMessageValidator(maxMessageChars: number) {
 export function describeValidationErrors(errors: Partial<ErrorObject>[], context: string): string {
   const error = errors[0]
   if (!error) return `${context} is invalid`
+  if (error.propertyName !== undefined) return `${error.propertyName} is not allowed as a field name`
   const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : ''
   switch (error.keyword) {
     case 'required':
