@@ -12,7 +12,7 @@ export const GREETING =
 export type ChatEvent =
   | { type: 'tool_start'; tool_name: string }
   | { type: 'final_answer_token'; token: string }
-  | { type: 'final_message'; message: string }
+  | { type: 'final_message'; message: string; message_id: number }
   | { type: 'error'; error: string }
 
 export type EmitChatEvent = (event: ChatEvent) => void
@@ -21,6 +21,26 @@ export class ServiceUnavailableError extends Error {}
 
 /** How long turns cut at the end of the shutdown grace get to store their answer. */
 const WIND_DOWN_MS = 500
+
+export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
+
+/** One user message as every transport hands it to the message path. */
+export interface IncomingMessage {
+  userToken: string
+  message: string
+  application: string | null
+  transport: Transport
+  /** The client's address, for per-IP limits. */
+  ip?: string
+  /** The client's own id for this message, so a retry returns the stored answer. */
+  clientMessageId?: string
+}
+
+export interface TurnReply {
+  answer: string
+  /** Id of Jelly's stored answer (as in /history). */
+  messageId: number
+}
 
 export interface ChatServiceOptions {
   repository: ChatRepository
@@ -38,10 +58,11 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const shutdown = new AbortController()
   let accepting = true
 
-  async function handleMessage(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+  async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    const { userToken } = input
     const previous = userQueues.get(userToken) ?? Promise.resolve()
-    const turn = previous.then(() => runTurn(userToken, message, application, safely(emit)))
+    const turn = previous.then(() => runTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
     userQueues.set(userToken, tail)
     inFlight.add(tail)
@@ -52,11 +73,11 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return turn
   }
 
-  async function runTurn(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
     const userId = await repository.ensureUser(userToken, GREETING, application)
     const history = await repository.addHumanMessage(userId, message, application, historyWindow)
-    const turnLog = log.child({ userId, application })
+    const turnLog = log.child({ userId, application, transport })
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
@@ -87,8 +108,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
     }
     await toolWrites
-    await repository.completeTurn(userId, message, result.answer, application)
-    emit({ type: 'final_message', message: result.answer })
+    const messageId = await repository.completeTurn(userId, message, result.answer, application)
+    emit({ type: 'final_message', message: result.answer, message_id: messageId })
     turnLog.info(
       {
         mode: result.mode,
@@ -102,7 +123,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return result.answer
+    return { answer: result.answer, messageId }
   }
 
   async function history(userToken: string, application: string | null) {

@@ -14,7 +14,7 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
     if (!originAllowed(origins, request.raw)) return reply.code(403).send({ error: ORIGIN_REFUSED_MESSAGE })
   }
 
-  app.get('/ws', { websocket: true, preValidation: checkOrigin }, (socket) => {
+  app.get('/ws', { websocket: true, preValidation: checkOrigin }, (socket, request) => {
     const send = (event: ChatEvent) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
@@ -28,7 +28,8 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
       const checked = validate(body)
       if ('error' in checked) return send({ type: 'error', error: checked.error })
       const { user_token, message, application } = checked.value
-      chat.handleMessage(user_token, message, application ?? null, send).catch((error: unknown) => {
+      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip: request.ip }
+      chat.handleMessage(incoming, send).catch((error: unknown) => {
         logTurnFailure(app.log, error, 'websocket')
         send({ type: 'error', error: userFacingError(error) })
       })
