@@ -45,7 +45,7 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   const url = `http://127.0.0.1:${port}`
   t.equal((await fetch(`${url}/ready`)).status, 200, 'the embedded database (worker thread) answers')
   const reply = await postJson(`${url}/user_message`, { user_token: 'compiled', message: 'What is 20000 divided by 33.3?' })
-  t.same(reply, { status: 200, body: { response: '20000 / 33.3 = 600.600600601 🧮' } }, 'migrated and answering')
+  t.match(reply, { status: 200, body: { response: '20000 / 33.3 = 600.600600601 🧮' } }, 'migrated and answering')
 
   server.child.kill('SIGTERM')
   server.child.kill('SIGTERM')
