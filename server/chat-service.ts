@@ -1,6 +1,7 @@
 // The one message path. Transports validate input and translate ChatEvents to
 // their wire format; everything else (storage order, per-user ordering, the
 // agent, the turn log) happens here.
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
@@ -55,7 +56,9 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
   // Aborted when the shutdown grace runs out: turns still running then answer from what they have.
+  // Each turn in flight listens to it (until it ends), so hundreds may at once.
   const shutdown = new AbortController()
+  setMaxListeners(0, shutdown.signal)
   let accepting = true
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
