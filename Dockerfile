@@ -11,6 +11,7 @@ COPY agent ./agent
 COPY tools ./tools
 COPY knowledge ./knowledge
 COPY db ./db
+COPY lib ./lib
 COPY migrations ./migrations
 RUN npm run build
 

@@ -47,5 +47,8 @@ function rawFsync(): void {
 const defaults = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams
 await pgliteCommits('PGlite as the server runs it', undefined)
 // PGlite passes -F (fsync off) on its command line; without it Postgres's default, fsync on, applies.
-await pgliteCommits('PGlite with fsync on', defaults.filter((param) => param !== '-F'))
+await pgliteCommits(
+  'PGlite with fsync on',
+  defaults.filter((param) => param !== '-F'),
+)
 rawFsync()

@@ -5,7 +5,12 @@ import type { IncomingMessage } from 'node:http'
 export type AllowedOrigins = true | string[]
 
 export function allowedOrigins(corsOrigin: string): AllowedOrigins {
-  return corsOrigin === '*' ? true : corsOrigin.split(',').map((origin) => origin.trim()).filter(Boolean)
+  return corsOrigin === '*'
+    ? true
+    : corsOrigin
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean)
 }
 
 /**

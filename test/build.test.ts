@@ -35,7 +35,10 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 60 s: ${server.stderr()}`)), 60_000)
     server.child.stdout.on('data', () => {
-      const line = server.stdout().split('\n').find((entry) => entry.includes('"Jelly is listening"'))
+      const line = server
+        .stdout()
+        .split('\n')
+        .find((entry) => entry.includes('"Jelly is listening"'))
       if (line) {
         clearTimeout(timer)
         resolve((JSON.parse(line) as { port: number }).port)
@@ -50,7 +53,11 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   server.child.kill('SIGTERM')
   server.child.kill('SIGTERM')
   t.same(await server.closed, { code: 0, signal: null }, 'exits 0 on SIGTERM, even when it comes twice')
-  const messages = server.stdout().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)
+  const messages = server
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { msg: string }).msg)
   t.equal(messages.at(-1), 'stopped', 'the last line is "stopped"')
   t.notOk(existsSync(join(dataDir, 'jelly.lock')), 'the data-folder lock is released')
 })

@@ -19,7 +19,8 @@ async function sourceFiles(dir: string): Promise<string[]> {
 t.test('every SQL statement is a tagged template; sql.unsafe only runs the migration files', async (t) => {
   const files = (await Promise.all(['server', 'agent', 'tools', 'knowledge', 'db'].map(sourceFiles))).flat()
   t.ok(files.length > 20, `scanned ${files.length} files`)
-  const untagged = /(?<![\w>$])`\s*(?:select\s[^`]*\sfrom|insert\s+into|update\s+\w+\s+set|delete\s+from|create\s+(?:table|index)|drop\s+(?:table|index)|alter\s+table)\b/i
+  const untagged =
+    /(?<![\w>$])`\s*(?:select\s[^`]*\sfrom|insert\s+into|update\s+\w+\s+set|delete\s+from|create\s+(?:table|index)|drop\s+(?:table|index)|alter\s+table)\b/i
   const quoted = /['"]\s*(?:select\s[^'"]*\sfrom|insert\s+into|update\s+\w+\s+set|delete\s+from|alter\s+table)\b/i
   const problems: string[] = []
   let unsafeCalls = 0
@@ -73,7 +74,11 @@ t.test('__proto__ and constructor keys are refused on every transport, and pollu
   t.equal(sioTurn.errors.length, 1, `Socket.IO: an error event: ${sioTurn.errors[0]}`)
 
   t.equal(polluted().polluted, undefined, 'Object.prototype is untouched')
-  t.same((await postJson(`${server.url}/history`, { user_token: 'proto' })).body.filter((m: any) => m.message_type === 'human'), [], 'nothing was stored')
+  t.same(
+    (await postJson(`${server.url}/history`, { user_token: 'proto' })).body.filter((m: any) => m.message_type === 'human'),
+    [],
+    'nothing was stored',
+  )
 })
 
 t.test('the 64 KB frame limit holds on every transport', async (t) => {
@@ -92,12 +97,20 @@ t.test('the 64 KB frame limit holds on every transport', async (t) => {
   socket.emit('user_message', { user_token: 'huge', message: huge })
   t.match(await cut, /transport (close|error)/, 'Socket.IO: the server drops the connection')
 
-  t.notOk((await getJson(`${server.url}/messages_answers?limit=500`)).body.some((entry: any) => entry.question.length > 60_000), 'nothing huge was answered')
-  t.same((await postJson(`${server.url}/history`, { user_token: 'huge' })).body.filter((m: any) => m.message_type === 'human'), [], 'or stored')
+  t.notOk(
+    (await getJson(`${server.url}/messages_answers?limit=500`)).body.some((entry: any) => entry.question.length > 60_000),
+    'nothing huge was answered',
+  )
+  t.same(
+    (await postJson(`${server.url}/history`, { user_token: 'huge' })).body.filter((m: any) => m.message_type === 'human'),
+    [],
+    'or stored',
+  )
 })
 
 // Stack frames, file paths, SQL and driver words: none of it is for users.
-const INTERNALS = /\bat \S+ \(|\.[tj]s:\d+|node_modules|\/work\/|\/tmp\/|\bselect\b|\binsert\b|\bbigint\b|out of range|invalid byte sequence|0x00|postgres|pglite|SyntaxError|Unexpected token|TypeError|stack/i
+const INTERNALS =
+  /\bat \S+ \(|\.[tj]s:\d+|node_modules|\/work\/|\/tmp\/|\bselect\b|\binsert\b|\bbigint\b|out of range|invalid byte sequence|0x00|postgres|pglite|SyntaxError|Unexpected token|TypeError|stack/i
 
 t.test('no user-facing error shows internals', async (t) => {
   const replies: [string, unknown][] = []

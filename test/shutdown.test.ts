@@ -43,7 +43,12 @@ function httpJson(agent: Agent, url: string, method: string, body?: unknown): Pr
 }
 
 function logLines(server: ChildServer): Record<string, any>[] {
-  return server.stdout().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  return server
+    .stdout()
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
 }
 
 t.test('SIGTERM with a REST turn in flight on a keep-alive connection ends within the grace plus a second', async (t) => {
@@ -79,8 +84,14 @@ t.test('SIGTERM with a REST turn in flight on a keep-alive connection ends withi
   t.equal(reply.reusedSocket, true, 'on its keep-alive connection')
   t.match(reply.body, { response: OFFLINE_ANSWER }, 'answered offline once the grace ran out')
   const logs = logLines(server)
-  t.ok(logs.some((line) => line.msg === 'turn' && line.mode === 'fallback'), 'the cut turn was answered and logged as a fallback')
-  t.ok(logs.some((line) => line.msg === 'stopped'), 'logged "stopped"')
+  t.ok(
+    logs.some((line) => line.msg === 'turn' && line.mode === 'fallback'),
+    'the cut turn was answered and logged as a fallback',
+  )
+  t.ok(
+    logs.some((line) => line.msg === 'stopped'),
+    'logged "stopped"',
+  )
   t.notOk(existsSync(join(dataDir, 'jelly.lock')), 'released the data-folder lock')
 })
 
@@ -137,10 +148,15 @@ t.test('a third signal forces the exit, and says so', async (t) => {
   const signalled = Date.now()
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGTERM'] as const) {
     server.child.kill(signal)
-    await eventually(async () => logLines(server).some((line) => line.signal === signal && line.msg !== undefined) || undefined, 5000, `${signal} to be logged`).catch(() => undefined)
+    await eventually(async () => logLines(server).some((line) => line.signal === signal && line.msg !== undefined) || undefined, 5000, `${signal} to be logged`).catch(
+      () => undefined,
+    )
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.same(await server.exited, { code: 1, signal: null }, 'exits 1')
   t.ok(Date.now() - signalled < 5000, 'at once, not after the 30 s grace')
-  t.ok(logLines(server).some((line) => line.msg === 'forced exit: turns still running are lost' && line.level === 50), 'logged as an error')
+  t.ok(
+    logLines(server).some((line) => line.msg === 'forced exit: turns still running are lost' && line.level === 50),
+    'logged as an error',
+  )
 })
