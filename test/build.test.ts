@@ -2,25 +2,11 @@
 // `npm run build` emits dist/, and dist/server/main.js finds its worker thread
 // and the migrations, answers, and drains on SIGTERM like the loader-run server.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { freshDataDir } from './helpers/data-dir.ts'
 import { postJson } from './helpers/client.ts'
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
-t.setTimeout(240_000)
-
-function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
-  return { child, closed, stdout: () => stdout, stderr: () => stderr }
-}
+import { ROOT, runProcess as run } from './helpers/process.ts'
 
 t.test('npm run build, then node dist/server/main.js serves and stops cleanly', async (t) => {
   const build = run('npm', ['run', 'build', '--silent'])
@@ -32,19 +18,7 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   const dataDir = await freshDataDir()
   const server = run(process.execPath, ['dist/server/main.js'], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', OCEAN_URL: 'http://127.0.0.1:9', ADMIN_OPEN: 'true' })
   t.teardown(() => void server.child.kill('SIGKILL'))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s: ${server.stderr()}`)), 60_000)
-    server.child.stdout.on('data', () => {
-      const line = server
-        .stdout()
-        .split('\n')
-        .find((entry) => entry.includes('"Jelly is listening"'))
-      if (line) {
-        clearTimeout(timer)
-        resolve((JSON.parse(line) as { port: number }).port)
-      }
-    })
-  })
+  const port = await server.listening(60_000)
   const url = `http://127.0.0.1:${port}`
   t.equal((await fetch(`${url}/ready`)).status, 200, 'the embedded database (worker thread) answers')
   const reply = await postJson(`${url}/user_message`, { user_token: 'compiled', message: 'What is 20000 divided by 33.3?' })

@@ -1,34 +1,13 @@
 // Shutdown of the real process: SIGTERM ends within SHUTDOWN_GRACE_MS plus about
 // a second whatever the clients do, clients cut at the end of the grace still get
-// an answer, a repeated signal does not cut the drain short and a third forces it.
-import t, { type Test } from 'tap'
+// an answer (repeated signals: shutdown-signals.test.ts).
+import t from 'tap'
 import { request, Agent } from 'node:http'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { io } from 'socket.io-client'
-import { startFakeOpenAI } from './fakes/openai.ts'
-import { spawnServer, type ChildServer } from './helpers/child-server.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
-import { connectSocketIo } from './helpers/client.ts'
-import { eventually, readTurn, recordSocketIo, socketIoSend } from './helpers/chat.ts'
-import { calculatorAnswer, calculatorModel } from './helpers/llm-scripts.ts'
-
-// Five server processes, one after the other: more than the default two minutes on a busy machine.
-t.setTimeout(300_000)
-
-const QUESTION = 'What is 20000 divided by 33.3?'
-const OFFLINE_ANSWER = '20000 / 33.3 = 600.600600601 🧮'
-
-/** A server whose model takes `delayMs` for every call. */
-async function slowServer(t: Test, delayMs: number, env: Record<string, string> = {}) {
-  const model = calculatorModel(delayMs)
-  const fake = await startFakeOpenAI(model.script)
-  t.teardown(() => fake.close())
-  const dataDir = await freshDataDir()
-  const server = await spawnServer(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', ...env })
-  const asked = () => new Promise<void>((resolve) => (model.onRequest = () => resolve()))
-  return { server, model, dataDir, asked }
-}
+import { readTurn, recordSocketIo, socketIoSend } from './helpers/chat.ts'
+import { logLines, OFFLINE_ANSWER, QUESTION, slowServer } from './helpers/slow-server.ts'
 
 function httpJson(agent: Agent, url: string, method: string, body?: unknown): Promise<{ status: number; body: any; reusedSocket: boolean }> {
   return new Promise((resolve, reject) => {
@@ -40,15 +19,6 @@ function httpJson(agent: Agent, url: string, method: string, body?: unknown): Pr
     req.on('error', reject)
     req.end(body === undefined ? undefined : JSON.stringify(body))
   })
-}
-
-function logLines(server: ChildServer): Record<string, any>[] {
-  return server
-    .stdout()
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
 }
 
 t.test('SIGTERM with a REST turn in flight on a keep-alive connection ends within the grace plus a second', async (t) => {
@@ -117,46 +87,3 @@ for (const transport of ['websocket', 'polling'] as const) {
     t.same(await server.exited, { code: 0, signal: null })
   })
 }
-
-t.test('a second SIGTERM does not cut the drain short; the turn finishes and is answered by the model', async (t) => {
-  const { server, model, dataDir, asked } = await slowServer(t, 1500)
-  const socket = await connectSocketIo(server.url)
-  t.teardown(() => void socket.disconnect())
-  const modelAsked = asked()
-  const turn = socketIoSend(socket, recordSocketIo(socket), 'twice', QUESTION)
-  await modelAsked
-  model.delayMs = 0
-  server.child.kill('SIGTERM')
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  server.child.kill('SIGTERM')
-
-  t.equal(readTurn(await turn).final, calculatorAnswer('600.600600601'), 'the model answered, not the fallback')
-  t.same(await server.exited, { code: 0, signal: null }, 'exits 0')
-  const messages = logLines(server).map((line) => line.msg)
-  t.ok(messages.includes('still shutting down; a third signal forces the exit'), 'the repeat is logged')
-  t.ok(messages.indexOf('turn') < messages.indexOf('stopped'), 'the turn was logged, then "stopped"')
-  t.notOk(existsSync(join(dataDir, 'jelly.lock')), 'released the data-folder lock')
-})
-
-t.test('a third signal forces the exit, and says so', async (t) => {
-  const { server, asked } = await slowServer(t, 10_000, { SHUTDOWN_GRACE_MS: '30000' })
-  const socket = await connectSocketIo(server.url)
-  t.teardown(() => void socket.disconnect())
-  const modelAsked = asked()
-  void socketIoSend(socket, recordSocketIo(socket), 'thrice', QUESTION).catch(() => undefined)
-  await modelAsked
-  const signalled = Date.now()
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGTERM'] as const) {
-    server.child.kill(signal)
-    await eventually(async () => logLines(server).some((line) => line.signal === signal && line.msg !== undefined) || undefined, 5000, `${signal} to be logged`).catch(
-      () => undefined,
-    )
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  t.same(await server.exited, { code: 1, signal: null }, 'exits 1')
-  t.ok(Date.now() - signalled < 5000, 'at once, not after the 30 s grace')
-  t.ok(
-    logLines(server).some((line) => line.msg === 'forced exit: turns still running are lost' && line.level === 50),
-    'logged as an error',
-  )
-})
