@@ -100,7 +100,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 }
 
 /** After this, connections still open when the app closes are cut (a turn past the grace, keep-alive ones). */
-const FORCE_CLOSE_AFTER_MS = 250
+const FORCE_CLOSE_AFTER_MS = 100
 
 // app.close() waits for every open HTTP connection, and a keep-alive one that
 // goes idle after close began would hold it until its keep-alive timeout.
