@@ -110,11 +110,11 @@ t.test('the 64 KB frame limit holds on every transport', async (t) => {
 
 // Stack frames, file paths, SQL and driver words: none of it is for users.
 const INTERNALS =
-  /\bat \S+ \(|\.[tj]s:\d+|node_modules|\/work\/|\/tmp\/|\bselect\b|\binsert\b|\bbigint\b|out of range|invalid byte sequence|0x00|postgres|pglite|SyntaxError|Unexpected token|TypeError|stack/i
+  /\bat \S+ \(|\.[tj]s:\d+|node_modules|\/work\/|\/tmp\/|\bselect\b|\binsert\b|\bbigint\b|out of range for type|invalid byte sequence|0x00|postgres|pglite|SyntaxError|Unexpected token|TypeError|stack/i
 
 t.test('no user-facing error shows internals', async (t) => {
   const replies: [string, unknown][] = []
-  // A SQL error behind a route (an id beyond bigint), broken JSON, a NUL byte the database refuses.
+  // An id beyond bigint (once a SQL error), broken JSON, a NUL byte (once refused by the database).
   replies.push(['/messages_answers?before=99999999999999999999', (await getJson(`${server.url}/messages_answers?before=99999999999999999999`)).body])
   replies.push(['broken JSON', (await postRaw(`${server.url}/user_message`, '{"user_token": "a", "message": ', { 'content-type': 'application/json' })).body])
   replies.push(['REST NUL', (await postJson(`${server.url}/user_message`, { user_token: 'nul\u0000user', message: 'hi' })).body])
