@@ -13,6 +13,7 @@ COPY knowledge ./knowledge
 COPY db ./db
 COPY lib ./lib
 COPY migrations ./migrations
+COPY public ./public
 RUN npm run build
 
 # Stage 2: production dependencies only (no tap, no TypeScript compiler).

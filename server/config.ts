@@ -33,6 +33,8 @@ export interface Config {
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
+  /** Serve the chat page at `/`; off for API-only deployments. */
+  page: boolean
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
     ingestOnStart: ingestJobs(env),
+    page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
   }
 }
 

@@ -14,6 +14,7 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   t.same(built, { code: 0, signal: null }, `the build succeeds: ${build.stderr()}${build.stdout()}`)
   t.ok(existsSync(join(ROOT, 'dist/db/embedded-worker.mjs')), 'the worker thread file is next to the compiled code')
   t.ok(existsSync(join(ROOT, 'dist/migrations/001_chat.sql')), 'so are the migrations')
+  t.ok(existsSync(join(ROOT, 'dist/public/index.html')), 'and the chat page')
 
   const dataDir = await freshDataDir()
   const server = run(process.execPath, ['dist/server/main.js'], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', OCEAN_URL: 'http://127.0.0.1:9', ADMIN_OPEN: 'true' })
@@ -23,6 +24,7 @@ t.test('npm run build, then node dist/server/main.js serves and stops cleanly', 
   t.equal((await fetch(`${url}/ready`)).status, 200, 'the embedded database (worker thread) answers')
   const reply = await postJson(`${url}/user_message`, { user_token: 'compiled', message: 'What is 20000 divided by 33.3?' })
   t.match(reply, { status: 200, body: { response: '20000 / 33.3 = 600.600600601 🧮' } }, 'migrated and answering')
+  t.equal((await fetch(`${url}/`)).status, 200, 'the chat page is served')
 
   server.child.kill('SIGTERM')
   server.child.kill('SIGTERM')
