@@ -3,8 +3,7 @@
 // besides its sockets, so tests and server/start.ts compose it the same way.
 import { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify'
-import cors from '@fastify/cors'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify'
 import websocket from '@fastify/websocket'
 import type { Config } from './config.ts'
 import type { ChatService } from './chat-service.ts'
@@ -14,6 +13,12 @@ import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
+import { RefusedError } from './turn-limits.ts'
+import { createClientIp } from './client-ip.ts'
+import { createSocketLimit, type SocketLimit } from './socket-limit.ts'
+import type { RateCounters } from '../db/rate-counters.ts'
+import { registerCors } from './plugins/cors.ts'
+import { registerRateLimit } from './plugins/rate-limit.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -23,12 +28,28 @@ export interface AppServices {
   repository: ChatRepository
   search: SearchFn
   logger: FastifyBaseLogger
+  counters: RateCounters
 }
 
-export async function buildApp(services: AppServices) {
-  const { config } = services
+/** What buildApp adds for the transports: the socket limit they share. */
+export interface TransportServices extends AppServices {
+  socketLimit: SocketLimit
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's address by the TRUST_PROXY rule (Fly-Client-IP, X-Forwarded-For), as the sockets see it. */
+    clientIp: string
+  }
+}
+
+export async function buildApp(appServices: AppServices) {
+  const { config } = appServices
+  const services: TransportServices = { ...appServices, socketLimit: createSocketLimit(config.maxSocketsPerIp) }
+  const clientIp = createClientIp(config.trustProxy)
   const app = Fastify({
     loggerInstance: services.logger,
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: maxFrameBytes(config.maxMessageChars),
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   })
@@ -36,7 +57,14 @@ export async function buildApp(services: AppServices) {
   // Chat clients send JSON; other bodies get a clear 415 instead of a confusing type error.
   app.removeContentTypeParser('text/plain')
 
+  app.decorateRequest('clientIp', {
+    getter(this: FastifyRequest) {
+      return clientIp(this.headers, this.socket.remoteAddress)
+    },
+  })
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof RefusedError) return reply.code(error.status).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message })
     if (error instanceof ServiceUnavailableError) return reply.code(503).send({ error: error.message })
     const status = error.statusCode ?? 500
     if (status < 500) return reply.code(status).send({ error: clientErrorMessage(error) })
@@ -44,7 +72,8 @@ export async function buildApp(services: AppServices) {
     return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
   })
 
-  await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
+  await registerCors(app, config.corsOrigin)
+  await registerRateLimit(app, config.rateLimitHttp, services.counters, (request) => request.clientIp)
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
   // latter answers 404 to paths it has no route for: give it only the others.
   const plainUpgrades = new EventEmitter()
@@ -59,6 +88,11 @@ export async function buildApp(services: AppServices) {
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
   return app
+}
+
+// A number of proxy hops, as Fastify's (untyped) numeric trustProxy means it.
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops
 }
 
 function clientErrorMessage(error: FastifyError): string {

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
 import { deadline } from '../tools/deadline.ts'
+import { hashToken } from '../db/token-hash.ts'
+import { RefusedError, type TurnLimits } from './turn-limits.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -45,25 +47,34 @@ export interface ChatServiceOptions {
   log: Logger
   historyWindow: number
   turnTimeoutMs: number
+  limits: TurnLimits
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs }: ChatServiceOptions) {
-  // Turns of one user run one after the other; the map holds each user's tail.
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits }: ChatServiceOptions) {
+  // Turns of one user run one after the other; the map holds each user's tail, by token hash.
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
-    const { userToken } = input
-    const previous = userQueues.get(userToken) ?? Promise.resolve()
+    const userKey = hashToken(input.userToken).toString('hex')
+    let release: () => void
+    try {
+      release = await limits.admit(userKey, input.ip)
+    } catch (error) {
+      if (error instanceof RefusedError) log.info({ transport: input.transport, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }, 'message refused')
+      throw error
+    }
+    const previous = userQueues.get(userKey) ?? Promise.resolve()
     const turn = previous.then(() => runTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
-    userQueues.set(userToken, tail)
+    userQueues.set(userKey, tail)
     inFlight.add(tail)
     void tail.then(() => {
+      release()
       inFlight.delete(tail)
-      if (userQueues.get(userToken) === tail) userQueues.delete(userToken)
+      if (userQueues.get(userKey) === tail) userQueues.delete(userKey)
     })
     return turn
   }
@@ -156,11 +167,12 @@ function elapsed(started: number): number {
 
 export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
   if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
+  else if (error instanceof RefusedError) return // logged once where it was refused
   else log.error({ err: error, transport }, 'turn failed')
 }
 
 /** What a user may see of a failed turn: our own words, never internals. */
 export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError) return error.message
+  if (error instanceof ServiceUnavailableError || error instanceof RefusedError) return error.message
   return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 }

@@ -14,6 +14,9 @@ import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
+import { createTurnLimits } from './turn-limits.ts'
+import { watchEventLoopLag } from './event-loop-lag.ts'
+import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
 import { buildApp } from './app.ts'
 
 export interface RunningServer {
@@ -49,8 +52,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
           prices: config.llmPrices,
         })
       : offline
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
+    // Several instances share a real Postgres; the embedded one belongs to this process alone.
+    const counters = db.embedded ? memoryCounters() : postgresCounters(db.sql)
+    const eventLoop = watchEventLoopLag(config.maxEventLoopDelayMs)
+    const limits = createTurnLimits({
+      counters,
+      rateLimitUser: config.rateLimitUser,
+      rateLimitIp: config.rateLimitIp,
+      maxPendingPerUser: config.maxPendingPerUser,
+      maxTurnsInFlight: config.maxTurnsInFlight,
+      eventLoopLagging: eventLoop.lagging,
+    })
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits })
+    const app = await buildApp({ config, chat, repository, counters, search: (query, options) => knowledge.search(query, options), logger })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port
@@ -69,6 +83,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
           const drained = await chat.drain(config.shutdownGraceMs)
           if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
           await app.close()
+          eventLoop.stop()
           await ingesting
           await db.close()
           logger.info('stopped')

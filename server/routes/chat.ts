@@ -31,7 +31,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
       const { user_token, message, application } = request.body
       // REST has no stream: the answer is returned once the turn is stored.
       const reply = await chat.handleMessage(
-        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip },
+        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.clientIp },
         () => undefined,
       )
       return { response: reply.answer, message_id: reply.messageId }

@@ -2,20 +2,34 @@
 // positional (user_token, message, application), with an optional ack.
 import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
-import type { AppServices } from '../app.ts'
+import { corsOrigins } from '../plugins/cors.ts'
+import type { TransportServices } from '../app.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
-import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
+import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
+import { createClientIp } from '../client-ip.ts'
+import { errorPayload } from '../refusal.ts'
 
 type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
-export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
+export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit }: TransportServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
+  const clientIp = createClientIp(config.trustProxy)
   const io = new Server(app.server, {
-    cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
+    cors: { origin: corsOrigins(config.corsOrigin) },
     maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
   })
 
+  // Refused connections get connect_error with the reason in words.
+  io.use((socket, next) => {
+    const ip = clientIp(socket.handshake.headers, socket.conn.remoteAddress)
+    if (!socketLimit.tryOpen(ip)) return next(new Error(socketLimit.refusal))
+    socket.data.ip = ip
+    socket.once('disconnect', () => socketLimit.close(ip))
+    next()
+  })
+
   io.on('connection', (socket) => {
+    const ip = socket.data.ip as string
     socket.on('user_message', (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined
       const input = args.length === 1 && typeof args[0] === 'object' ? args[0] : { user_token: args[0], message: args[1], application: args[2] ?? undefined }
@@ -27,13 +41,13 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
       }
       const { user_token, message, application } = checked.value
       const emit = ({ type, ...payload }: ChatEvent) => void socket.emit(type, payload)
-      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'socket.io' as const, ip: socket.handshake.address }
+      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'socket.io' as const, ip }
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {
           logTurnFailure(app.log, error, 'socket.io')
-          socket.emit('error', { error: userFacingError(error) })
-          ack?.({ error: userFacingError(error) })
+          socket.emit('error', errorPayload(error))
+          ack?.(errorPayload(error))
         },
       )
     })

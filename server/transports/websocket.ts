@@ -1,16 +1,24 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { TransportServices } from '../app.ts'
 import { createMessageValidator } from '../message-input.ts'
-import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
+import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
+import { errorPayload } from '../refusal.ts'
 
-export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
+export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
   app.get('/ws', { websocket: true }, (socket, request) => {
-    const send = (event: ChatEvent) => {
+    const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof errorPayload>)) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
+    const ip = request.clientIp
+    if (!socketLimit.tryOpen(ip)) {
+      send({ type: 'error', error: socketLimit.refusal })
+      // 1013: try again later.
+      return socket.close(1013, 'too many connections from this address')
+    }
+    socket.once('close', () => socketLimit.close(ip))
     socket.on('message', (data, isBinary) => {
       const frame = isBinary ? undefined : parseJson(data.toString())
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
@@ -21,10 +29,10 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
       const checked = validate(body)
       if ('error' in checked) return send({ type: 'error', error: checked.error })
       const { user_token, message, application } = checked.value
-      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip: request.ip }
+      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip }
       chat.handleMessage(incoming, send).catch((error: unknown) => {
         logTurnFailure(app.log, error, 'websocket')
-        send({ type: 'error', error: userFacingError(error) })
+        send({ type: 'error', ...errorPayload(error) })
       })
     })
   })

@@ -6,6 +6,17 @@ import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
 import { freshDataDir } from './data-dir.ts'
 
+/** Rate limits, queue bound, socket cap and overload checks, all off. */
+export const LIMITS_OFF: Record<string, string> = {
+  RATE_LIMIT_USER: '0',
+  RATE_LIMIT_IP: '0',
+  RATE_LIMIT_HTTP: '0',
+  MAX_PENDING_PER_USER: '10000',
+  MAX_SOCKETS_PER_IP: '0',
+  MAX_TURNS_IN_FLIGHT: '0',
+  MAX_EVENT_LOOP_DELAY_MS: '0',
+}
+
 export interface TestServer {
   url: string
   /** Every log line the server wrote, parsed (TEST_LOG_LEVEL, default info). */
@@ -21,6 +32,8 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // Tests send many messages from one address and token; the limits' own tests turn them on.
+    ...LIMITS_OFF,
     ...env,
     PORT: '0',
     HOST: '127.0.0.1',
