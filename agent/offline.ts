@@ -38,10 +38,14 @@ export function createOfflineAgent(tools: Tool[]): Agent {
 }
 
 async function runForAnswer(tool: Tool, args: unknown, input: AgentInput, context: Parameters<NonNullable<Tool['offline']>['answer']>[2]): Promise<string> {
+  const started = performance.now()
+  const done = (ok: boolean) => input.emit({ type: 'tool_end', tool: tool.name, ok, durationMs: performance.now() - started })
   try {
     const result = await tool.run(args, { signal: input.signal, log: input.log })
+    done(true)
     return tool.offline!.answer(result, args, context)
   } catch (error) {
+    done(false)
     if (error instanceof ToolError) return `${error.message} 🌊`
     input.log.error({ err: error, tool: tool.name }, 'tool failed')
     return `Oops, my ${tool.name} tentacle got tangled 🪼 Please try again in a moment.`

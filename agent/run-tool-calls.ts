@@ -47,8 +47,10 @@ export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
     emit({ type: 'tool_start', tool: call.name, line: entry.tool.startLine })
     const started = performance.now()
     const callDeadline = deadline(timeoutMs, signal)
+    let ok = false
     try {
       const result = await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal)
+      ok = true
       return { id: call.id, name: call.name, ok: true, content: truncate(typeof result === 'string' ? result : JSON.stringify(result)) }
     } catch (error) {
       if (error instanceof ToolError) return fail(error.message)
@@ -57,6 +59,7 @@ export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
       return fail(`The tool failed unexpectedly: ${(error as Error).message ?? String(error)}`)
     } finally {
       callDeadline.release()
+      emit({ type: 'tool_end', tool: call.name, ok, durationMs: performance.now() - started })
     }
   }
 

@@ -17,6 +17,8 @@ import { RefusedError } from './turn-limits.ts'
 import { createClientIp } from './client-ip.ts'
 import { createSocketLimit, type SocketLimit } from './socket-limit.ts'
 import type { RateCounters } from '../db/rate-counters.ts'
+import type { Metrics } from './metrics.ts'
+import { metricsRoute } from './routes/metrics.ts'
 import { registerCors } from './plugins/cors.ts'
 import { registerRateLimit } from './plugins/rate-limit.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
@@ -29,6 +31,7 @@ export interface AppServices {
   search: SearchFn
   logger: FastifyBaseLogger
   counters: RateCounters
+  metrics: Metrics
 }
 
 /** What buildApp adds for the transports: the socket limit they share. */
@@ -87,6 +90,7 @@ export async function buildApp(appServices: AppServices) {
   await app.register(chatRoutes, services)
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
+  await app.register(metricsRoute, services)
   return app
 }
 

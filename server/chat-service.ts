@@ -7,6 +7,7 @@ import type { ChatRepository } from '../db/chat-repository.ts'
 import { deadline } from '../tools/deadline.ts'
 import { hashToken } from '../db/token-hash.ts'
 import { RefusedError, type TurnLimits } from './turn-limits.ts'
+import type { Metrics } from './metrics.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -48,9 +49,10 @@ export interface ChatServiceOptions {
   historyWindow: number
   turnTimeoutMs: number
   limits: TurnLimits
+  metrics: Metrics
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits }: ChatServiceOptions) {
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits, metrics }: ChatServiceOptions) {
   // Turns of one user run one after the other; the map holds each user's tail, by token hash.
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
@@ -63,7 +65,10 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     try {
       release = await limits.admit(userKey, input.ip)
     } catch (error) {
-      if (error instanceof RefusedError) log.info({ transport: input.transport, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }, 'message refused')
+      if (error instanceof RefusedError) {
+        log.info({ transport: input.transport, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }, 'message refused')
+        metrics.refused(error.reason, input.transport)
+      }
       throw error
     }
     const previous = userQueues.get(userKey) ?? Promise.resolve()
@@ -87,12 +92,25 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
+    let firstTokenMs: number | undefined
+    const toolCalls: { tool: string; ok: boolean; durationMs: number }[] = []
+    const llmCalls = { ok: 0, failed: 0, retries: 0 }
     const onAgentEvent = (event: AgentEvent) => {
-      if (event.type === 'tool_start') {
-        toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
-        emit({ type: 'tool_start', tool_name: event.line })
-      } else {
-        emit({ type: 'final_answer_token', token: event.token })
+      switch (event.type) {
+        case 'tool_start':
+          toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
+          return emit({ type: 'tool_start', tool_name: event.line })
+        case 'token':
+          firstTokenMs ??= elapsed(started)
+          return emit({ type: 'final_answer_token', token: event.token })
+        case 'tool_end':
+          toolCalls.push({ tool: event.tool, ok: event.ok, durationMs: Math.round(event.durationMs) })
+          return metrics.toolCall(event.tool, event.ok, event.durationMs)
+        case 'llm_call':
+          if (event.ok) llmCalls.ok++
+          else llmCalls.failed++
+          if (event.retry) llmCalls.retries++
+          return metrics.llmRequest(event.ok, event.retry)
       }
     }
 
@@ -107,7 +125,9 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         emit: onAgentEvent,
       })
     } catch (error) {
-      turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
+      const durationMs = elapsed(started)
+      turnLog.error({ err: error, toolCalls, llmCalls, durationMs, outcome: 'agent_error' }, 'turn failed')
+      metrics.turn({ transport, mode: 'none', outcome: 'failed', durationMs, firstTokenMs })
       await toolWrites
       throw error
     } finally {
@@ -116,19 +136,24 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     await toolWrites
     const messageId = await repository.completeTurn(userId, message, result.answer, application)
     emit({ type: 'final_message', message: result.answer, message_id: messageId })
+    const durationMs = elapsed(started)
     turnLog.info(
       {
         mode: result.mode,
         tools: result.tools,
+        toolCalls,
         toolRounds: result.toolRounds,
+        llmCalls,
         model: result.model,
         usage: result.usage,
         costUsd: result.costUsd,
-        durationMs: elapsed(started),
+        firstTokenMs,
+        durationMs,
         outcome: 'answered',
       },
       'turn',
     )
+    metrics.turn({ transport, mode: result.mode, outcome: 'answered', durationMs, firstTokenMs, result })
     return { answer: result.answer, messageId }
   }
 

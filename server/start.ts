@@ -18,6 +18,7 @@ import { createTurnLimits } from './turn-limits.ts'
 import { watchEventLoopLag } from './event-loop-lag.ts'
 import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
 import { buildApp } from './app.ts'
+import { createMetrics } from './metrics.ts'
 
 export interface RunningServer {
   url: string
@@ -26,7 +27,9 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const db = await connectDatabase(config)
+  const metrics = createMetrics()
+  const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery })
+  metrics.dbPoolSize(db.sql.options.max)
   try {
     const applied = await migrate(db.sql)
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
@@ -63,8 +66,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       maxTurnsInFlight: config.maxTurnsInFlight,
       eventLoopLagging: eventLoop.lagging,
     })
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits })
-    const app = await buildApp({ config, chat, repository, counters, search: (query, options) => knowledge.search(query, options), logger })
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
+    const app = await buildApp({ config, chat, repository, counters, metrics, search: (query, options) => knowledge.search(query, options), logger })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port

@@ -44,7 +44,8 @@ t.test('calls of one step run concurrently and keep their order', async (t) => {
   )
   t.ok(performance.now() - started < 380, 'both waits overlap')
   t.same(results.map((r) => [r.id, r.content]), [['1', '{"n":1}'], ['2', '{"n":2}']])
-  t.same(events.map((e) => e.type === 'tool_start' && e.line), ['a starts', 'b starts'])
+  t.same(events.flatMap((e) => (e.type === 'tool_start' ? [e.line] : [])), ['a starts', 'b starts'])
+  t.same(events.flatMap((e) => (e.type === 'tool_end' ? [[e.tool, e.ok]] : [])).sort(), [['a', true], ['b', true]], 'each call reports its end')
 })
 
 t.test('a tool that throws, refuses or hangs gives an error result', async (t) => {

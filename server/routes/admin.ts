@@ -1,8 +1,8 @@
 // Endpoints for operators: the answered questions and the wiki retrieval.
 // Both are admin-only once ADMIN_TOKEN is set.
-import { timingSafeEqual } from 'node:crypto'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../app.ts'
+import { adminOnly as adminGuard } from '../admin-guard.ts'
 import type { SearchHit } from '../../knowledge/index.ts'
 
 export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
@@ -10,11 +10,7 @@ export type SearchFn = (query: string, options: { k: number }) => Promise<Search
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
 export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config, repository, search }) => {
-  const adminOnly = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (config.adminToken && !bearerMatches(request.headers.authorization, config.adminToken)) {
-      return reply.code(401).send({ error: 'Authorization: Bearer <ADMIN_TOKEN> is required' })
-    }
-  }
+  const adminOnly = adminGuard(config)
 
   app.get<{ Querystring: { limit: number; before?: string } }>('/messages_answers', {
     preHandler: adminOnly,
@@ -81,10 +77,4 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
     },
     handler: async (request) => search(request.query.q, { k: request.query.k }),
   })
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? '')
-  const expected = Buffer.from(token)
-  return given.length === expected.length && timingSafeEqual(given, expected)
 }

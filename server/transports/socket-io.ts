@@ -11,7 +11,7 @@ import { errorPayload } from '../refusal.ts'
 
 type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
-export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit }: TransportServices): void {
+export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit, metrics }: TransportServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
   const clientIp = createClientIp(config.trustProxy)
   const io = new Server(app.server, {
@@ -24,7 +24,11 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
     const ip = clientIp(socket.handshake.headers, socket.conn.remoteAddress)
     if (!socketLimit.tryOpen(ip)) return next(new Error(socketLimit.refusal))
     socket.data.ip = ip
-    socket.once('disconnect', () => socketLimit.close(ip))
+    metrics.socketOpened('socket.io')
+    socket.once('disconnect', () => {
+      socketLimit.close(ip)
+      metrics.socketClosed('socket.io')
+    })
     next()
   })
 

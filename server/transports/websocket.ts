@@ -5,7 +5,7 @@ import { createMessageValidator } from '../message-input.ts'
 import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
 import { errorPayload } from '../refusal.ts'
 
-export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit }) => {
+export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit, metrics }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
   app.get('/ws', { websocket: true }, (socket, request) => {
@@ -18,7 +18,11 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
       // 1013: try again later.
       return socket.close(1013, 'too many connections from this address')
     }
-    socket.once('close', () => socketLimit.close(ip))
+    metrics.socketOpened('websocket')
+    socket.once('close', () => {
+      socketLimit.close(ip)
+      metrics.socketClosed('websocket')
+    })
     socket.on('message', (data, isBinary) => {
       const frame = isBinary ? undefined : parseJson(data.toString())
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
