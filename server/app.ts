@@ -3,7 +3,8 @@
 // besides its sockets, so tests and server/start.ts compose it the same way.
 import { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest, type RouteOptions } from 'fastify'
+import { readFileSync } from 'node:fs'
 import websocket from '@fastify/websocket'
 import type { Config } from './config.ts'
 import type { ChatService } from './chat-service.ts'
@@ -21,6 +22,8 @@ import type { Metrics } from './metrics.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { registerCors } from './plugins/cors.ts'
 import { registerRateLimit } from './plugins/rate-limit.ts'
+import { registerSwagger } from './plugins/swagger.ts'
+import { registerHelmet } from './plugins/helmet.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -46,7 +49,14 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(appServices: AppServices) {
+export interface AppOptions {
+  /** Sees every route as it is registered (the OpenAPI coverage test lists them). */
+  onRoute?: (route: RouteOptions) => void
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+export async function buildApp(appServices: AppServices, options: AppOptions = {}) {
   const { config } = appServices
   const services: TransportServices = { ...appServices, socketLimit: createSocketLimit(config.maxSocketsPerIp) }
   const clientIp = createClientIp(config.trustProxy)
@@ -75,6 +85,8 @@ export async function buildApp(appServices: AppServices) {
     return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
   })
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  await registerHelmet(app)
   await registerCors(app, config.corsOrigin)
   await registerRateLimit(app, config.rateLimitHttp, services.counters, (request) => request.clientIp)
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
@@ -84,6 +96,8 @@ export async function buildApp(appServices: AppServices) {
     if (!request.url?.startsWith('/socket.io/')) plainUpgrades.emit('upgrade', request, socket, head)
   })
   await app.register(websocket, { options: { server: plainUpgrades as Server, maxPayload: maxFrameBytes(config.maxMessageChars) } })
+
+  await registerSwagger(app, VERSION)
 
   attachSocketIo(app, services)
   await app.register(websocketRoute, services)

@@ -17,7 +17,7 @@ import { createChatService } from './chat-service.ts'
 import { createTurnLimits } from './turn-limits.ts'
 import { watchEventLoopLag } from './event-loop-lag.ts'
 import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
-import { buildApp } from './app.ts'
+import { buildApp, type AppOptions } from './app.ts'
 import { createMetrics } from './metrics.ts'
 
 export interface RunningServer {
@@ -26,7 +26,7 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics()
   const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery })
   metrics.dbPoolSize(db.sql.options.max)
@@ -67,7 +67,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       eventLoopLagging: eventLoop.lagging,
     })
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
-    const app = await buildApp({ config, chat, repository, counters, metrics, search: (query, options) => knowledge.search(query, options), logger })
+    const app = await buildApp({ config, chat, repository, counters, metrics, search: (query, options) => knowledge.search(query, options), logger }, appOptions)
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port

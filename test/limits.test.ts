@@ -7,7 +7,7 @@ import type { Socket } from 'socket.io-client'
 import type WebSocket from 'ws'
 import { startServer } from './helpers/server.ts'
 import { connectSocketIo, connectWs } from './helpers/client.ts'
-import { getJson, recordSocketIo, recordWs, type Recorder } from './helpers/chat.ts'
+import { eventually, getJson, recordSocketIo, recordWs, type Recorder } from './helpers/chat.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { io } from 'socket.io-client'
 import WsClient from 'ws'
@@ -129,8 +129,11 @@ t.test('MAX_PENDING_PER_USER: a user may have only so many turns waiting', async
   for (const [name, sendOne] of Object.entries(send)) {
     gate = new Promise<void>((resolve) => (open = resolve))
     const token = `queued-${name}`
+    const asked = fake.requests.length
     const first = sendOne(token, 'first question')
     const second = name === 'rest' ? sendOne(token, 'second question') : (await transports(t, server.url))[name](token, 'second question')
+    // The first turn is waiting on the model, so its message is stored.
+    await eventually(async () => fake.requests.length > asked, 5000, 'the first turn reaching the model')
     await new Promise((resolve) => setTimeout(resolve, 100))
     const before = await humanCount(server.url)
     const third = await (await transports(t, server.url))[name](token, 'third question')
@@ -182,7 +185,7 @@ t.test('overload: with MAX_TURNS_IN_FLIGHT turns running, new turns get 503 + Re
   const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', MAX_TURNS_IN_FLIGHT: '1' })
   const send = await transports(t, server.url)
   const running = send.rest('busy-user', 'a slow question')
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await eventually(async () => fake.requests.length > 0, 5000, 'the running turn reaching the model')
   const before = await humanCount(server.url)
   for (const [name, sendOne] of Object.entries(send)) {
     const refused = await sendOne(`newcomer-${name}`, 'hello there')

@@ -15,6 +15,9 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
   app.get<{ Querystring: { limit: number; before?: string } }>('/messages_answers', {
     preHandler: adminOnly,
     schema: {
+      summary: 'Answered questions, newest first (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -33,6 +36,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request, reply) => {
@@ -48,6 +52,9 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
   app.get<{ Querystring: { q: string; k: number } }>('/search', {
     preHandler: adminOnly,
     schema: {
+      summary: 'Wiki retrieval as the agent sees it (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -73,6 +80,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request) => search(request.query.q, { k: request.query.k }),

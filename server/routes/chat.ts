@@ -20,9 +20,15 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
   app.post<{ Body: UserMessage }>('/user_message', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
+      summary: 'Send a message to Jelly',
+      description: 'Runs one turn and answers once it is stored. 429 (with Retry-After) when a rate limit or the per-user queue refuses the message; 503 (with Retry-After) when the instance is overloaded or restarting. Nothing is stored for a refused message.',
+      tags: ['chat'],
       body: userMessageSchema(config.maxMessageChars),
       response: {
         200: { type: 'object', properties: { response: { type: 'string' }, message_id: { type: 'integer' } }, required: ['response', 'message_id'] },
+        400: { description: 'Bad input, naming the field', ...errorReply },
+        429: { description: 'Refused by a limit; Retry-After says when to try again', ...errorReply },
+        503: { description: 'Overloaded or restarting; Retry-After says when to try again', ...errorReply },
         '4xx': errorReply,
         '5xx': errorReply,
       },
@@ -41,6 +47,8 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
   app.post<{ Body: { user_token: string } }>('/history', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
+      summary: "A user's messages, oldest first",
+      tags: ['chat'],
       body: {
         type: 'object',
         properties: { user_token: userMessageSchema(config.maxMessageChars).properties.user_token },

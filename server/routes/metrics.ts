@@ -11,7 +11,8 @@ export const metricsRoute: FastifyPluginAsync<AppServices> = async (app, { confi
     schema: {
       summary: 'Prometheus metrics',
       description: 'Turns, tools, LLM usage and cost, refusals, sockets, database, ingestion, process and event loop, in the Prometheus text format.',
-      produces: ['text/plain'],
+      tags: ['admin'],
+      security: [{ admin: [] }],
       response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, '4xx': errorReply },
     },
     handler: async (_request, reply) => {

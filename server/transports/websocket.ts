@@ -8,7 +8,17 @@ import { errorPayload } from '../refusal.ts'
 export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit, metrics }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
-  app.get('/ws', { websocket: true }, (socket, request) => {
+  const schema = {
+    summary: 'Plain WebSocket chat',
+    description: 'Upgrade to a WebSocket; frames are described in the document description (Plain WebSocket at /ws).',
+    tags: ['chat'],
+    response: {
+      101: { description: 'Switching Protocols: the WebSocket is open', type: 'null' },
+      '4xx': { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
+    },
+  }
+
+  app.get('/ws', { websocket: true, schema }, (socket, request) => {
     const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof errorPayload>)) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
