@@ -70,6 +70,9 @@ export function loadConfig(env: Env = process.env): Config {
   const openaiBaseUrl = optional(env, 'OPENAI_BASE_URL')
   if (openaiBaseUrl) url(env, 'OPENAI_BASE_URL', '')
   const llmEnabled = Boolean(openaiApiKey || openaiBaseUrl)
+  if (optional(env, 'INGEST_EVERY') && optional(env, 'INGEST_EVERY') !== '0' && !optional(env, 'INGEST_ON_START')) {
+    throw new ConfigError('INGEST_EVERY repeats the INGEST_ON_START jobs: set INGEST_ON_START too')
+  }
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: optional(env, 'HOST') ?? '0.0.0.0',

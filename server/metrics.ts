@@ -80,7 +80,8 @@ export function createMetrics() {
     },
     ingestRun(trigger: 'start' | 'schedule', outcome: 'ok' | 'failed' | 'skipped', pages?: { added: number; changed: number; unchanged: number; removed: number }): void {
       ingestRuns.inc({ trigger, outcome })
-      if (pages) for (const [change, count] of Object.entries(pages)) ingestPages.inc({ change }, count)
+      if (!pages) return
+      for (const change of ['added', 'changed', 'unchanged', 'removed'] as const) ingestPages.inc({ change }, pages[change])
     },
     feedback(rating: 'up' | 'down'): void {
       feedback.inc({ rating })

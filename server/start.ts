@@ -10,7 +10,7 @@ import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { createWikiTool } from '../tools/wiki.ts'
 import { createKnowledgeBase } from '../knowledge/index.ts'
-import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
+import { ingestOnStart, scheduleIngest, type OnIngestRun } from '../knowledge/ingest-on-start.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
@@ -74,7 +74,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
 
     const ingestion = new AbortController()
-    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
+    const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
+    let scheduledRun: () => Promise<unknown> = async () => undefined
+    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun).then(() => {
+      if (config.ingestEveryMs === undefined) return
+      const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
+      scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
+    })
 
     let stopping: Promise<void> | undefined
     return {
@@ -88,6 +94,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
           await app.close()
           eventLoop.stop()
           await ingesting
+          await scheduledRun()
           await db.close()
           logger.info('stopped')
         })()),

@@ -27,3 +27,63 @@ t.test('a malformed INGEST_ON_START is a configuration error naming the variable
     { source: 'https://x.org/sitemap.xml', reset: false, lang: undefined, baseUrl: undefined },
   ])
 })
+
+t.test('INGEST_EVERY runs the jobs again, incrementally, one summary line and one metric per run', async (t) => {
+  const { cp, mkdtemp, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const folder = await mkdtemp(join(tmpdir(), 'jelly-docs-'))
+  await cp(`${DOCS}en`, folder, { recursive: true })
+  const server = await startServer(t, { INGEST_ON_START: `${folder} --base-url https://example.org/docs`, INGEST_EVERY: '400ms' })
+  const scheduled = () => server.logs.filter((line) => line.trigger === 'schedule' && /^scheduled ingestion/.test(line.msg))
+  const waitFor = async (count: number) => {
+    for (let i = 0; i < 150 && scheduled().length < count; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    t.ok(scheduled().length >= count, `${count} scheduled runs so far`)
+  }
+  await waitFor(1)
+  t.match(scheduled()[0], { msg: /^scheduled ingestion: Pages: 0 added, 0 changed, 0 removed, 3 unchanged/, unchanged: 3, added: 0, jobs: 1 }, 'a run over unchanged pages changes nothing')
+  const before = scheduled().length
+  await writeFile(join(folder, 'Reef.md'), '---\ntitle: Reef\n---\n\n# Reef\n\nThe coral reef glows at night with plankton.\n')
+  await waitFor(before + 2)
+  t.ok(scheduled().slice(before).some((line) => line.added === 1), 'a new page is picked up by the next run')
+  const hits: { title: string }[] = await (await fetch(`${server.url}/search?q=coral+reef+plankton&k=1`)).json()
+  t.equal(hits[0]?.title, 'Reef', 'and can be found')
+  const metrics = await (await fetch(`${server.url}/metrics`)).text()
+  const runs = Number(/jelly_ingest_runs_total\{trigger="schedule",outcome="ok"\} (\d+)/.exec(metrics)?.[1])
+  t.ok(runs >= before + 2, `scheduled runs counted in metrics (${runs})`)
+  t.match(metrics, /jelly_ingest_runs_total\{trigger="start",outcome="ok"\} 1/, 'the run at start too')
+})
+
+t.test('only one instance runs a scheduled ingestion at a time (a lease on the database)', async (t) => {
+  const { connectDatabase } = await import('../db/connect.ts')
+  const { migrate } = await import('../db/migrate.ts')
+  const { freshDataDir } = await import('./helpers/data-dir.ts')
+  const { tryLease, releaseLease } = await import('../db/lease.ts')
+  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  t.teardown(() => db.close())
+  await migrate(db.sql)
+  t.ok(await tryLease(db.sql, 'job', 'a', 60_000), 'a takes the lease')
+  t.notOk(await tryLease(db.sql, 'job', 'b', 60_000), 'b cannot while a holds it')
+  t.ok(await tryLease(db.sql, 'job', 'a', 60_000), 'a may renew')
+  await releaseLease(db.sql, 'job', 'a', 300)
+  t.notOk(await tryLease(db.sql, 'job', 'b', 60_000), 'b still waits during the cool-down')
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.ok(await tryLease(db.sql, 'job', 'b', 50), 'b takes it after the cool-down')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.ok(await tryLease(db.sql, 'job', 'c', 60_000), 'an expired lease (a crashed holder) can be taken')
+})
+
+t.test('INGEST_EVERY is validated', async (t) => {
+  t.throws(() => loadConfig({ INGEST_EVERY: '24h' }), /INGEST_EVERY repeats the INGEST_ON_START jobs/)
+  t.throws(() => loadConfig({ INGEST_ON_START: 'docs', INGEST_EVERY: 'daily' }), /INGEST_EVERY must be a duration like 24h/)
+  t.equal(loadConfig({ INGEST_ON_START: 'docs', INGEST_EVERY: '24h' }).ingestEveryMs, 86_400_000)
+  t.equal(loadConfig({ INGEST_ON_START: 'docs', INGEST_EVERY: '0' }).ingestEveryMs, undefined)
+})
+
+t.test('with an empty knowledge base, Jelly names a source everyone has: the public wiki sitemap', async (t) => {
+  const server = await startServer(t)
+  const response = await fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_token: 'newcomer', message: 'How do I run a masternode?' }) })
+  const { response: answer } = (await response.json()) as { response: string }
+  t.match(answer, /npm run ingest -- https:\/\/www\.defichainwiki\.com\/sitemap\.xml/)
+  t.notMatch(answer, /\.\.\/shared/, 'no path outside this repository')
+})
