@@ -35,7 +35,7 @@ export interface Config {
   rateLimitIp: RateLimit | undefined
   /** HTTP requests per client IP per window on every REST route but /health and /ready. */
   rateLimitHttp: RateLimit | undefined
-  /** Turns one user may have queued or running at once. */
+  /** Turns one user may have queued or running at once (0: no limit). */
   maxPendingPerUser: number
   /** Open Socket.IO and /ws connections per client IP (0: no limit). */
   maxSocketsPerIp: number
@@ -101,10 +101,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitUser: rateLimit(env, 'RATE_LIMIT_USER', '20/1m'),
     rateLimitIp: rateLimit(env, 'RATE_LIMIT_IP', '60/1m'),
     rateLimitHttp: rateLimit(env, 'RATE_LIMIT_HTTP', '300/1m'),
-    maxPendingPerUser: int(env, 'MAX_PENDING_PER_USER', 3, 1, 10_000),
+    maxPendingPerUser: int(env, 'MAX_PENDING_PER_USER', 3, 0, 1_000_000),
     maxSocketsPerIp: int(env, 'MAX_SOCKETS_PER_IP', 20, 0, 1_000_000),
-    maxTurnsInFlight: int(env, 'MAX_TURNS_IN_FLIGHT', 200, 0, 1_000_000),
-    maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
+    maxTurnsInFlight: int(env, 'OVERLOAD_MAX_TURNS', 200, 0, 1_000_000),
+    maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
     trustProxy: trustProxy(env),
   }
 }

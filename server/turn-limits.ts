@@ -50,7 +50,7 @@ export function createTurnLimits(options: TurnLimitOptions) {
       )
     }
     const queued = pending.get(userKey) ?? 0
-    if (queued >= options.maxPendingPerUser) {
+    if (options.maxPendingPerUser > 0 && queued >= options.maxPendingPerUser) {
       throw new RefusedError(
         `You already have ${queued} messages waiting for an answer; please wait for them before sending more.`,
         'pending_turns',

@@ -174,7 +174,7 @@ t.test('MAX_SOCKETS_PER_IP: Socket.IO and /ws connections from one address, coun
   ;(ws as WebSocket).close()
 })
 
-t.test('overload: with MAX_TURNS_IN_FLIGHT turns running, new turns get 503 + Retry-After on every transport; /health stays 200', async (t) => {
+t.test('overload: with OVERLOAD_MAX_TURNS turns running, new turns get 503 + Retry-After on every transport; /health stays 200', async (t) => {
   let open: () => void = () => undefined
   const gate = new Promise<void>((resolve) => (open = resolve))
   const fake = await startFakeOpenAI(async () => {
@@ -182,7 +182,7 @@ t.test('overload: with MAX_TURNS_IN_FLIGHT turns running, new turns get 503 + Re
     return { content: 'Finally 🪼' }
   })
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', MAX_TURNS_IN_FLIGHT: '1' })
+  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OVERLOAD_MAX_TURNS: '1' })
   const send = await transports(t, server.url)
   const running = send.rest('busy-user', 'a slow question')
   await eventually(async () => fake.requests.length > 0, 5000, 'the running turn reaching the model')

@@ -11,10 +11,10 @@ export const LIMITS_OFF: Record<string, string> = {
   RATE_LIMIT_USER: '0',
   RATE_LIMIT_IP: '0',
   RATE_LIMIT_HTTP: '0',
-  MAX_PENDING_PER_USER: '10000',
+  MAX_PENDING_PER_USER: '0',
   MAX_SOCKETS_PER_IP: '0',
-  MAX_TURNS_IN_FLIGHT: '0',
-  MAX_EVENT_LOOP_DELAY_MS: '0',
+  OVERLOAD_MAX_TURNS: '0',
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
 }
 
 export interface TestServer {
