@@ -218,3 +218,18 @@ t.test('the event-loop lag watch reports a loop kept busy, and recovers', async 
   await new Promise((resolve) => setTimeout(resolve, 1200))
   t.notOk(watch.lagging(), 'not lagging once the loop is free')
 })
+
+t.test('limit settings are validated, naming the variable', async (t) => {
+  const { loadConfig } = await import('../server/config.ts')
+  t.same(loadConfig({ RATE_LIMIT_USER: '20/1m' }).rateLimitUser, { max: 20, windowMs: 60_000 })
+  t.same(loadConfig({ RATE_LIMIT_IP: '100/h' }).rateLimitIp, { max: 100, windowMs: 3_600_000 })
+  t.equal(loadConfig({ RATE_LIMIT_USER: '0' }).rateLimitUser, undefined, '0 turns it off')
+  t.ok(loadConfig({}).rateLimitUser && loadConfig({}).rateLimitIp && loadConfig({}).rateLimitHttp, 'on by default')
+  for (const bad of ['20', '20/1y', 'x/1m', '20/0s', '-1/1m', '20/500ms']) {
+    t.throws(() => loadConfig({ RATE_LIMIT_USER: bad }), new RegExp(`^RATE_LIMIT_USER must be "N/window" like 20/1m .*got "${bad}"`), `"${bad}" refused`)
+  }
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1)
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.same(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8'])
+  t.throws(() => loadConfig({ TRUST_PROXY: 'not-an-address' }), /^TRUST_PROXY must be true, false, a number of proxy hops/)
+})

@@ -80,3 +80,16 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
   const closed = await scrape()
   t.equal(value(closed, 'jelly_sockets_connected'), 0, 'closed sockets leave the gauge')
 })
+
+t.test('a turn the LLM could not answer counts as a fallback, with its failed requests', async (t) => {
+  const fake = await startFakeOpenAI(() => ({ status: 500 }))
+  t.teardown(() => fake.close())
+  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-metrics-test' })
+  t.equal((await postJson(`${server.url}/user_message`, { user_token: 'fallback-user', message: 'what is 6 * 7' })).status, 200)
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  t.equal(value(text, 'jelly_llm_fallbacks_total'), 1, 'one fallback')
+  t.equal(value(text, 'jelly_turns_total', { mode: 'fallback', outcome: 'answered' }), 1, 'the turn is counted in fallback mode')
+  t.equal(value(text, 'jelly_llm_requests_total', { outcome: 'error' }), fake.requests.length, 'every failed request counted')
+  t.equal(value(text, 'jelly_llm_retries_total'), fake.requests.length - 1, 'all but the first were retries')
+  t.equal(value(text, 'jelly_tool_calls_total', { tool: 'calculator', outcome: 'ok' }), 1, 'the offline answer used the calculator')
+})
