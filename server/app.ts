@@ -15,7 +15,7 @@ import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
 import { RefusedError } from './turn-limits.ts'
-import { createClientIp } from './client-ip.ts'
+import { compileTrust, createClientIp } from './client-ip.ts'
 import { createSocketLimit, type SocketLimit } from './socket-limit.ts'
 import type { RateCounters } from '../db/rate-counters.ts'
 import type { Metrics } from './metrics.ts'
@@ -62,7 +62,7 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   const clientIp = createClientIp(config.trustProxy)
   const app = Fastify({
     loggerInstance: services.logger,
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    trustProxy: compileTrust(config.trustProxy),
     bodyLimit: maxFrameBytes(config.maxMessageChars),
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   })
@@ -88,7 +88,7 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
   await registerHelmet(app)
   await registerCors(app, config.corsOrigin)
-  await registerRateLimit(app, config.rateLimitHttp, services.counters, (request) => request.clientIp)
+  await registerRateLimit(app, config.rateLimitHttp, services.counters, services.metrics, (request) => request.clientIp)
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
   // latter answers 404 to paths it has no route for: give it only the others.
   const plainUpgrades = new EventEmitter()
@@ -106,11 +106,6 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   await app.register(statusRoutes, services)
   await app.register(metricsRoute, services)
   return app
-}
-
-// A number of proxy hops, as Fastify's (untyped) numeric trustProxy means it.
-function trustHops(hops: number) {
-  return (_address: string, hop: number) => hop < hops
 }
 
 function clientErrorMessage(error: FastifyError): string {

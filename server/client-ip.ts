@@ -7,10 +7,15 @@ import type { Config } from './config.ts'
 
 export type ClientIp = (headers: IncomingHttpHeaders, remoteAddress: string | undefined) => string
 
+/** TRUST_PROXY as a function of (address, hop), the form Fastify's trustProxy and proxy-addr take. */
+export function compileTrust(trustProxy: Config['trustProxy']): (address: string, hop: number) => boolean {
+  if (typeof trustProxy === 'boolean') return () => trustProxy
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy
+  return proxyaddr.compile(trustProxy)
+}
+
 export function createClientIp(trustProxy: Config['trustProxy']): ClientIp {
-  if (trustProxy === false) return (_headers, remoteAddress) => remoteAddress ?? 'unknown'
-  const trust =
-    trustProxy === true ? () => true : typeof trustProxy === 'number' ? (_addr: string, hop: number) => hop < trustProxy : proxyaddr.compile(trustProxy)
+  const trust = compileTrust(trustProxy)
   return (headers, remoteAddress) => {
     const peer = remoteAddress ?? 'unknown'
     if (!trust(peer, 0)) return peer

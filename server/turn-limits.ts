@@ -5,7 +5,7 @@
 import type { RateCounters } from '../db/rate-counters.ts'
 import type { RateLimit } from './config.ts'
 
-export type RefusalReason = 'rate_limit_user' | 'rate_limit_ip' | 'pending_turns' | 'overloaded' | 'sockets_per_ip'
+export type RefusalReason = 'rate_limit_user' | 'rate_limit_ip' | 'rate_limit_http' | 'pending_turns' | 'overloaded' | 'sockets_per_ip'
 
 /** A message turned away on purpose; transports answer 429/503 with Retry-After or an error event. */
 export class RefusedError extends Error {

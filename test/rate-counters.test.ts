@@ -49,4 +49,5 @@ t.test('RATE_LIMIT_HTTP (@fastify/rate-limit): REST requests per address, health
   t.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After')
   t.match(await refused.json(), { error: /Too many requests from your address: at most 3 per minute\. Please wait \d+ s/ })
   for (let i = 0; i < 5; i++) t.equal((await fetch(`${server.url}/health`)).status, 200, '/health is never limited')
+  t.match(await (await fetch(`${server.url}/metrics`)).text(), /jelly_refused_messages_total\{reason="rate_limit_http",transport="rest"\} 1/, 'counted in metrics')
 })

@@ -22,7 +22,10 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
   // Refused connections get connect_error with the reason in words.
   io.use((socket, next) => {
     const ip = clientIp(socket.handshake.headers, socket.conn.remoteAddress)
-    if (!socketLimit.tryOpen(ip)) return next(new Error(socketLimit.refusal))
+    if (!socketLimit.tryOpen(ip)) {
+      metrics.refused('sockets_per_ip', 'socket.io')
+      return next(new Error(socketLimit.refusal))
+    }
     socket.data.ip = ip
     metrics.socketOpened('socket.io')
     socket.once('disconnect', () => {

@@ -24,6 +24,7 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
     }
     const ip = request.clientIp
     if (!socketLimit.tryOpen(ip)) {
+      metrics.refused('sockets_per_ip', 'websocket')
       send({ type: 'error', error: socketLimit.refusal })
       // 1013: try again later.
       return socket.close(1013, 'too many connections from this address')
