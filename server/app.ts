@@ -17,7 +17,6 @@ import { statusRoutes } from './routes/status.ts'
 import { RefusedError } from './turn-limits.ts'
 import { compileTrust, createClientIp } from './client-ip.ts'
 import { createSocketLimit, type SocketLimit } from './socket-limit.ts'
-import type { RateCounters } from '../db/rate-counters.ts'
 import type { Metrics } from './metrics.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { registerCors } from './plugins/cors.ts'
@@ -33,7 +32,6 @@ export interface AppServices {
   repository: ChatRepository
   search: SearchFn
   logger: FastifyBaseLogger
-  counters: RateCounters
   metrics: Metrics
 }
 
@@ -88,7 +86,7 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
   await registerHelmet(app)
   await registerCors(app, config.corsOrigin)
-  await registerRateLimit(app, config.rateLimitHttp, services.counters, services.metrics, (request) => request.clientIp)
+  await registerRateLimit(app, config.rateLimitHttp, services.metrics, (request) => request.clientIp)
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
   // latter answers 404 to paths it has no route for: give it only the others.
   const plainUpgrades = new EventEmitter()

@@ -67,7 +67,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       eventLoopLagging: eventLoop.lagging,
     })
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
-    const app = await buildApp({ config, chat, repository, counters, metrics, search: (query, options) => knowledge.search(query, options), logger }, appOptions)
+    const app = await buildApp({ config, chat, repository, metrics, search: (query, options) => knowledge.search(query, options), logger }, appOptions)
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port

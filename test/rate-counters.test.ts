@@ -1,5 +1,6 @@
 // The counters behind the rate limits: on Postgres one table shared by every
-// instance (here two counter sets on one embedded database), in memory otherwise.
+// instance (here two counter sets on one embedded database), in memory otherwise;
+// and the per-instance REST flood guard (@fastify/rate-limit).
 import t from 'tap'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
