@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
-import { releaseLease, tryLease } from '../db/lease.ts'
+import { tryLease, type Lease } from '../db/leases.ts'
 import type { Embedder } from './embedders/types.ts'
 import type { IngestJob } from './ingest-args.ts'
 import { formatSummary, ingestSource, type IngestSummary } from './ingest.ts'
@@ -34,8 +34,8 @@ export async function ingestOnStart(sql: Sql, embedder: Embedder, jobs: IngestJo
 }
 
 const LEASE = 'knowledge-ingest'
-// Longer than any run; a crashed holder's lease runs out after this.
-const LEASE_TTL_MS = 60 * 60_000
+// Renewed while the run lasts; a crashed holder's lease runs out after this.
+const LEASE_TTL_MS = 60_000
 
 export interface IngestSchedule {
   sql: Sql
@@ -67,9 +67,11 @@ export function scheduleIngest(schedule: IngestSchedule): () => Promise<unknown>
 }
 
 /** One scheduled run, if no other instance is running one: one summary line whatever happens. */
-export async function runScheduled({ sql, embedder, jobs, everyMs, log, signal, onRun }: IngestSchedule, holder: string): Promise<IngestRunOutcome> {
+export async function runScheduled({ sql, embedder, jobs, log, signal, onRun }: IngestSchedule, holder: string): Promise<IngestRunOutcome> {
+  let lease: Lease | undefined
   try {
-    if (!(await tryLease(sql, LEASE, holder, LEASE_TTL_MS))) {
+    lease = await tryLease(sql, LEASE, holder, LEASE_TTL_MS)
+    if (!lease) {
       log.info({ trigger: 'schedule' }, 'scheduled ingestion skipped: another instance is running it')
       onRun?.('schedule', 'skipped')
       return 'skipped'
@@ -97,8 +99,7 @@ export async function runScheduled({ sql, embedder, jobs, everyMs, log, signal, 
       }
     }
   } finally {
-    // Others skip for half a period, so several instances do not all refresh back to back.
-    await releaseLease(sql, LEASE, holder, signal.aborted ? 0 : everyMs / 2).catch(() => undefined)
+    await lease.release().catch((error: unknown) => log.warn({ err: error }, 'could not release the ingestion lease'))
   }
   total.ms = Date.now() - started
   const outcome: IngestRunOutcome = errors.length && total.added + total.changed + total.unchanged === 0 ? 'failed' : 'ok'

@@ -9,9 +9,9 @@ create table rate_limit_counters (
 -- Old windows are swept by age.
 create index rate_limit_counters_window_start on rate_limit_counters (window_start);
 
--- Leases for work that one instance at a time should do (the scheduled wiki
--- refresh): taken and released by single statements, they expire on their own
--- if the holder dies, and need no session (unlike advisory locks behind a pooler).
+-- Leases for work that one instance at a time should do (wiki ingestion, on
+-- start and scheduled; db/leases.ts): taken and released by single statements,
+-- they expire if the holder dies and need no session (unlike advisory locks behind a pooler).
 create table leases (
   name text primary key,
   holder text not null,

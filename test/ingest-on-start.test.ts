@@ -58,19 +58,30 @@ t.test('only one instance runs a scheduled ingestion at a time (a lease on the d
   const { connectDatabase } = await import('../db/connect.ts')
   const { migrate } = await import('../db/migrate.ts')
   const { freshDataDir } = await import('./helpers/data-dir.ts')
-  const { tryLease, releaseLease } = await import('../db/lease.ts')
+  const { runScheduled } = await import('../knowledge/ingest-on-start.ts')
+  const { createEmbedder } = await import('../knowledge/embedders/index.ts')
+  const { createLogger } = await import('../server/logger.ts')
   const db = await connectDatabase({ dataDir: await freshDataDir() })
   t.teardown(() => db.close())
   await migrate(db.sql)
-  t.ok(await tryLease(db.sql, 'job', 'a', 60_000), 'a takes the lease')
-  t.notOk(await tryLease(db.sql, 'job', 'b', 60_000), 'b cannot while a holds it')
-  t.ok(await tryLease(db.sql, 'job', 'a', 60_000), 'a may renew')
-  await releaseLease(db.sql, 'job', 'a', 300)
-  t.notOk(await tryLease(db.sql, 'job', 'b', 60_000), 'b still waits during the cool-down')
-  await new Promise((resolve) => setTimeout(resolve, 400))
-  t.ok(await tryLease(db.sql, 'job', 'b', 50), 'b takes it after the cool-down')
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.ok(await tryLease(db.sql, 'job', 'c', 60_000), 'an expired lease (a crashed holder) can be taken')
+  const lines: Record<string, any>[] = []
+  const log = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) })
+  const outcomes: string[] = []
+  const schedule = {
+    sql: db.sql,
+    embedder: createEmbedder({ embeddingModel: 'local', openaiApiKey: undefined, openaiBaseUrl: undefined }),
+    jobs: [{ source: `${DOCS}en`, reset: false, lang: undefined, baseUrl: undefined }],
+    everyMs: 1000,
+    log,
+    signal: new AbortController().signal,
+    onRun: (_trigger: string, outcome: string) => void outcomes.push(outcome),
+  }
+  // Two instances whose timers fire at the same moment.
+  const runs = await Promise.all([runScheduled(schedule, 'instance-a'), runScheduled(schedule, 'instance-b')])
+  t.same(runs.sort(), ['ok', 'skipped'], 'one runs, the other skips')
+  t.same(outcomes.sort(), ['ok', 'skipped'], 'both counted')
+  t.equal(lines.filter((line) => line.msg.startsWith('scheduled ingestion')).length, 2, 'one line per run')
+  t.equal(await runScheduled(schedule, 'instance-b'), 'ok', 'the lease is released after the run')
 })
 
 t.test('INGEST_EVERY is validated', async (t) => {
