@@ -3,42 +3,25 @@
 // besides its sockets, so tests and server/start.ts compose it the same way.
 import { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest, type RouteOptions } from 'fastify'
 import { readFileSync } from 'node:fs'
+import Fastify, { type FastifyRequest, type RouteOptions } from 'fastify'
 import websocket from '@fastify/websocket'
-import type { Config } from './config.ts'
-import type { ChatService } from './chat-service.ts'
-import { ServiceUnavailableError } from './chat-service.ts'
-import type { ChatRepository } from '../db/chat-repository.ts'
-import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
+import type { AppServices, TransportServices } from './services.ts'
+import { restError } from './errors.ts'
+import { maxFrameBytes } from './message-input.ts'
+import { describeValidationErrors } from '../lib/validation.ts'
 import { chatRoutes } from './routes/chat.ts'
-import { adminRoutes, type SearchFn } from './routes/admin.ts'
+import { adminRoutes } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
-import { RefusedError } from './turn-limits.ts'
-import { compileTrust, createClientIp } from './client-ip.ts'
-import { createSocketLimit, type SocketLimit } from './socket-limit.ts'
-import type { Metrics } from './metrics.ts'
 import { metricsRoute } from './routes/metrics.ts'
+import { compileTrust, createClientIp } from './client-ip.ts'
+import { createSocketLimit } from './socket-limit.ts'
 import { registerCors } from './plugins/cors.ts'
 import { registerRateLimit } from './plugins/rate-limit.ts'
 import { registerSwagger } from './plugins/swagger.ts'
 import { registerHelmet } from './plugins/helmet.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
-
-export interface AppServices {
-  config: Config
-  chat: ChatService
-  repository: ChatRepository
-  search: SearchFn
-  logger: FastifyBaseLogger
-  metrics: Metrics
-}
-
-/** What buildApp adds for the transports: the socket limit they share. */
-export interface TransportServices extends AppServices {
-  socketLimit: SocketLimit
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,13 +57,10 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
     },
   })
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof RefusedError) return reply.code(error.status).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message })
-    if (error instanceof ServiceUnavailableError) return reply.code(503).send({ error: error.message })
-    const status = error.statusCode ?? 500
-    if (status < 500) return reply.code(status).send({ error: clientErrorMessage(error) })
-    request.log.error({ err: error }, 'request failed')
-    return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, retryAfterSeconds } = restError(error, request.log)
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+    return reply.code(status).send(body)
   })
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
@@ -104,13 +84,4 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   await app.register(statusRoutes, services)
   await app.register(metricsRoute, services)
   return app
-}
-
-function clientErrorMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
-    return 'body must be valid JSON'
-  }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON sent with Content-Type: application/json'
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
-  return error.message
 }

@@ -4,10 +4,11 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
-import { deadline } from '../tools/deadline.ts'
+import { deadline } from '../lib/deadline.ts'
 import { hashToken } from '../db/token-hash.ts'
-import { RefusedError, type TurnLimits } from './turn-limits.ts'
-import type { Metrics } from './metrics.ts'
+import { createTurnLimits, RefusedError, type TurnLimits } from './turn-limits.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { memoryCounters } from '../db/rate-counters.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -20,7 +21,11 @@ export type ChatEvent =
 
 export type EmitChatEvent = (event: ChatEvent) => void
 
+/** New messages are refused while the server shuts down. */
 export class ServiceUnavailableError extends Error {}
+
+/** A turn that failed after the chat service logged why (once); `cause` is the original error. */
+export class TurnFailedError extends Error {}
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -48,18 +53,22 @@ export interface ChatServiceOptions {
   log: Logger
   historyWindow: number
   turnTimeoutMs: number
-  limits: TurnLimits
-  metrics: Metrics
+  /** Limits and metrics as the server composes them; without them (tests of the path alone) nothing is limited. */
+  limits?: TurnLimits
+  metrics?: Metrics
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits, metrics }: ChatServiceOptions) {
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits = unlimited(), metrics = createMetrics() }: ChatServiceOptions) {
   // Turns of one user run one after the other; the map holds each user's tail, by token hash.
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
-    if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    if (!accepting) {
+      log.info({ transport: input.transport }, 'message turned away: shutting down')
+      throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    }
     const userKey = hashToken(input.userToken).toString('hex')
     let release: () => void
     try {
@@ -72,7 +81,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       throw error
     }
     const previous = userQueues.get(userKey) ?? Promise.resolve()
-    const turn = previous.then(() => runTurn(input, safely(emit)))
+    const turn = previous.then(() => runLoggedTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
     userQueues.set(userKey, tail)
     inFlight.add(tail)
@@ -84,8 +93,20 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return turn
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
+  // The one place a failed turn is logged, whatever failed (database, agent); transports only word it.
+  async function runLoggedTurn(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
+    try {
+      return await runTurn(input, emit, started)
+    } catch (error) {
+      const durationMs = elapsed(started)
+      log.error({ err: error, transport: input.transport, application: input.application, durationMs, outcome: 'failed' }, 'turn failed')
+      metrics.turn({ transport: input.transport, mode: 'none', outcome: 'failed', durationMs })
+      throw new TurnFailedError('turn failed', { cause: error })
+    }
+  }
+
+  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     const userId = await repository.ensureUser(userToken, GREETING, application)
     const history = await repository.addHumanMessage(userId, message, application, historyWindow)
     const turnLog = log.child({ userId, application, transport })
@@ -125,9 +146,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         emit: onAgentEvent,
       })
     } catch (error) {
-      const durationMs = elapsed(started)
-      turnLog.error({ err: error, toolCalls, llmCalls, durationMs, outcome: 'agent_error' }, 'turn failed')
-      metrics.turn({ transport, mode: 'none', outcome: 'failed', durationMs, firstTokenMs })
       await toolWrites
       throw error
     } finally {
@@ -186,18 +204,10 @@ function safely(emit: EmitChatEvent): EmitChatEvent {
   }
 }
 
+function unlimited(): TurnLimits {
+  return createTurnLimits({ counters: memoryCounters(), maxPendingPerUser: 0, maxTurnsInFlight: 0, eventLoopLagging: () => false })
+}
+
 function elapsed(started: number): number {
   return Math.round(performance.now() - started)
-}
-
-export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
-  if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
-  else if (error instanceof RefusedError) return // logged once where it was refused
-  else log.error({ err: error, transport }, 'turn failed')
-}
-
-/** What a user may see of a failed turn: our own words, never internals. */
-export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError || error instanceof RefusedError) return error.message
-  return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 }

@@ -143,7 +143,10 @@ function trustProxy(env: Env): Config['trustProxy'] {
   if (raw === undefined || raw === 'false') return false
   if (raw === 'true') return true
   if (/^\d+$/.test(raw)) return Number(raw)
-  const addresses = raw.split(',').map((part) => part.trim()).filter(Boolean)
+  const addresses = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
   try {
     proxyaddr.compile(addresses)
   } catch {

@@ -23,20 +23,48 @@ export function createMetrics() {
   const registers = [registry]
 
   const turns = new Counter({ name: 'jelly_turns_total', help: 'Chat turns by transport, mode and outcome', labelNames: ['transport', 'mode', 'outcome'], registers })
-  const turnSeconds = new Histogram({ name: 'jelly_turn_duration_seconds', help: 'Whole turn, from the stored question to the stored answer', labelNames: ['transport', 'mode'], buckets: TURN_SECONDS, registers })
-  const firstToken = new Histogram({ name: 'jelly_time_to_first_token_seconds', help: 'From the start of a turn to its first answer token', labelNames: ['transport', 'mode'], buckets: TURN_SECONDS, registers })
+  const turnSeconds = new Histogram({
+    name: 'jelly_turn_duration_seconds',
+    help: 'Whole turn, from the stored question to the stored answer',
+    labelNames: ['transport', 'mode'],
+    buckets: TURN_SECONDS,
+    registers,
+  })
+  const firstToken = new Histogram({
+    name: 'jelly_time_to_first_token_seconds',
+    help: 'From the start of a turn to its first answer token',
+    labelNames: ['transport', 'mode'],
+    buckets: TURN_SECONDS,
+    registers,
+  })
   const toolCalls = new Counter({ name: 'jelly_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers })
-  const toolSeconds = new Histogram({ name: 'jelly_tool_duration_seconds', help: 'Tool call duration', labelNames: ['tool', 'outcome'], buckets: TOOL_SECONDS, registers })
+  const toolSeconds = new Histogram({
+    name: 'jelly_tool_duration_seconds',
+    help: 'Tool call duration',
+    labelNames: ['tool', 'outcome'],
+    buckets: TOOL_SECONDS,
+    registers,
+  })
   const llmRequests = new Counter({ name: 'jelly_llm_requests_total', help: 'Requests to the LLM provider by outcome', labelNames: ['outcome'], registers })
   const llmRetries = new Counter({ name: 'jelly_llm_retries_total', help: 'LLM requests that were retries of a failed one', registers })
   const fallbacks = new Counter({ name: 'jelly_llm_fallbacks_total', help: 'Turns answered offline because the LLM provider failed', registers })
   const tokens = new Counter({ name: 'jelly_llm_tokens_total', help: 'LLM tokens by kind (prompt, completion)', labelNames: ['kind'], registers })
   const cost = new Counter({ name: 'jelly_llm_cost_usd_total', help: 'LLM cost in USD, from LLM_PRICES', registers })
-  const refused = new Counter({ name: 'jelly_refused_messages_total', help: 'Messages refused by a limit, by reason and transport', labelNames: ['reason', 'transport'], registers })
+  const refused = new Counter({
+    name: 'jelly_refused_messages_total',
+    help: 'Messages refused by a limit, by reason and transport',
+    labelNames: ['reason', 'transport'],
+    registers,
+  })
   const sockets = new Gauge({ name: 'jelly_sockets_connected', help: 'Open streaming connections by transport', labelNames: ['transport'], registers })
   const dbQueries = new Counter({ name: 'jelly_db_queries_total', help: 'SQL statements sent to the database', registers })
   const dbPool = new Gauge({ name: 'jelly_db_pool_max_connections', help: 'Connections the database pool may open', registers })
-  const ingestRuns = new Counter({ name: 'jelly_ingest_runs_total', help: 'Knowledge-base ingestion runs by trigger (start, schedule) and outcome', labelNames: ['trigger', 'outcome'], registers })
+  const ingestRuns = new Counter({
+    name: 'jelly_ingest_runs_total',
+    help: 'Knowledge-base ingestion runs by trigger (start, schedule) and outcome',
+    labelNames: ['trigger', 'outcome'],
+    registers,
+  })
   const ingestPages = new Counter({ name: 'jelly_ingest_pages_total', help: 'Pages seen by ingestion runs, by what happened to them', labelNames: ['change'], registers })
   const feedback = new Counter({ name: 'jelly_feedback_total', help: 'Answer ratings by rating', labelNames: ['rating'], registers })
 

@@ -1,5 +1,6 @@
-// Composition root: connect the database, migrate, build tools, agent, chat
-// service and app, listen. stop() drains turns before closing anything.
+// Composition root: connect the database, migrate, build the embedder, tools,
+// one tool runner, agents, chat service and app (composeApp), then listen
+// (startServer). stop() drains turns before closing anything.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -9,10 +10,12 @@ import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { createWikiTool } from '../tools/wiki.ts'
-import { createKnowledgeBase } from '../knowledge/index.ts'
+import { createKnowledgeBaseWith } from '../knowledge/index.ts'
+import { createEmbedder } from '../knowledge/embedders/index.ts'
 import { ingestOnStart, scheduleIngest, type OnIngestRun } from '../knowledge/ingest-on-start.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
+import { createToolRunner } from '../agent/run-tool-calls.ts'
 import { createChatService } from './chat-service.ts'
 import { createTurnLimits } from './turn-limits.ts'
 import { watchEventLoopLag } from './event-loop-lag.ts'
@@ -26,7 +29,8 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
+/** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
+export async function composeApp(config: Config, logger: Logger, appOptions: AppOptions = {}) {
   const metrics = createMetrics()
   const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery })
   metrics.dbPoolSize(db.sql.options.max)
@@ -35,17 +39,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
 
     const repository = chatRepository(db.sql)
-    const knowledge = createKnowledgeBase({ sql: db.sql, config, log: logger })
-    // Offline mode tries tools in this order: the wiki is the catch-all, last.
+    const knowledge = createKnowledgeBaseWith({ sql: db.sql, embedder: createEmbedder(config), log: logger })
     const tools = [
       mathTool,
       ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
       createWikiTool(knowledge),
     ]
-    const offline = createOfflineAgent(tools)
+    const runner = createToolRunner(tools, config.toolTimeoutMs)
+    const offline = createOfflineAgent(tools, { runner })
     const agent = config.llmEnabled
       ? createLlmAgent({
           tools,
+          runner,
           fallback: offline,
           model: config.llmModel,
           apiKey: config.openaiApiKey,
@@ -67,40 +72,51 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       eventLoopLagging: eventLoop.lagging,
     })
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
-    const app = await buildApp({ config, chat, repository, metrics, search: (query, options) => knowledge.search(query, options), logger }, appOptions)
-    await app.listen({ port: config.port, host: config.host })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : config.port
-    logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
-
-    const ingestion = new AbortController()
-    const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
-    let scheduledRun: () => Promise<unknown> = async () => undefined
-    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun).then(() => {
-      if (config.ingestEveryMs === undefined) return
-      const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
-      scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
-    })
-
-    let stopping: Promise<void> | undefined
-    return {
-      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-      port,
-      stop: () =>
-        (stopping ??= (async () => {
-          ingestion.abort()
-          const drained = await chat.drain(config.shutdownGraceMs)
-          if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
-          await app.close()
-          eventLoop.stop()
-          await ingesting
-          await scheduledRun()
-          await db.close()
-          logger.info('stopped')
-        })()),
-    }
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools: runner, metrics }, appOptions)
+    app.addHook('onClose', async () => eventLoop.stop())
+    return { app, db, chat, knowledge, tools: runner, metrics }
   } catch (error) {
     await db.close()
     throw error
+  }
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
+  const { app, db, chat, knowledge, metrics } = await composeApp(config, logger, appOptions)
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.close()
+    await db.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+
+  const ingestion = new AbortController()
+  const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
+  let scheduledRun: () => Promise<unknown> = async () => undefined
+  const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun).then(() => {
+    if (config.ingestEveryMs === undefined) return
+    const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
+    scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
+  })
+
+  let stopping: Promise<void> | undefined
+  return {
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        ingestion.abort()
+        const drained = await chat.drain(config.shutdownGraceMs)
+        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
+        await app.close()
+        await ingesting
+        await scheduledRun()
+        await db.close()
+        logger.info('stopped')
+      })()),
   }
 }

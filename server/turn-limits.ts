@@ -51,12 +51,7 @@ export function createTurnLimits(options: TurnLimitOptions) {
     }
     const queued = pending.get(userKey) ?? 0
     if (options.maxPendingPerUser > 0 && queued >= options.maxPendingPerUser) {
-      throw new RefusedError(
-        `You already have ${queued} messages waiting for an answer; please wait for them before sending more.`,
-        'pending_turns',
-        429,
-        1,
-      )
+      throw new RefusedError(`You already have ${queued} messages waiting for an answer; please wait for them before sending more.`, 'pending_turns', 429, 1)
     }
     // Taken before the counters are asked, so concurrent messages cannot all slip through.
     pending.set(userKey, queued + 1)

@@ -41,11 +41,20 @@ t.test('INGEST_EVERY runs the jobs again, incrementally, one summary line and on
     t.ok(scheduled().length >= count, `${count} scheduled runs so far`)
   }
   await waitFor(1)
-  t.match(scheduled()[0], { msg: /^scheduled ingestion: Pages: 0 added, 0 changed, 0 removed, 3 unchanged/, unchanged: 3, added: 0, jobs: 1 }, 'a run over unchanged pages changes nothing')
+  t.match(
+    scheduled()[0],
+    { msg: /^scheduled ingestion: Pages: 0 added, 0 changed, 0 removed, 3 unchanged/, unchanged: 3, added: 0, jobs: 1 },
+    'a run over unchanged pages changes nothing',
+  )
   const before = scheduled().length
   await writeFile(join(folder, 'Reef.md'), '---\ntitle: Reef\n---\n\n# Reef\n\nThe coral reef glows at night with plankton.\n')
   await waitFor(before + 2)
-  t.ok(scheduled().slice(before).some((line) => line.added === 1), 'a new page is picked up by the next run')
+  t.ok(
+    scheduled()
+      .slice(before)
+      .some((line) => line.added === 1),
+    'a new page is picked up by the next run',
+  )
   const hits: { title: string }[] = await (await fetch(`${server.url}/search?q=coral+reef+plankton&k=1`)).json()
   t.equal(hits[0]?.title, 'Reef', 'and can be found')
   const metrics = await (await fetch(`${server.url}/metrics`)).text()
@@ -93,7 +102,11 @@ t.test('INGEST_EVERY is validated', async (t) => {
 
 t.test('with an empty knowledge base, Jelly names a source everyone has: the public wiki sitemap', async (t) => {
   const server = await startServer(t)
-  const response = await fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_token: 'newcomer', message: 'How do I run a masternode?' }) })
+  const response = await fetch(`${server.url}/user_message`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user_token: 'newcomer', message: 'How do I run a masternode?' }),
+  })
   const { response: answer } = (await response.json()) as { response: string }
   t.match(answer, /npm run ingest -- https:\/\/www\.defichainwiki\.com\/sitemap\.xml/)
   t.notMatch(answer, /\.\.\/shared/, 'no path outside this repository')

@@ -48,7 +48,11 @@ async function transports(t: Test, url: string, headers: Record<string, string> 
   }
   return {
     rest: async (token, message) => {
-      const response = await fetch(`${url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ user_token: token, message }) })
+      const response = await fetch(`${url}/user_message`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ user_token: token, message }),
+      })
       const body = await response.json()
       const retry = response.headers.get('retry-after')
       return { ok: response.status === 200, status: response.status, retryAfter: retry === null ? undefined : Number(retry), error: body.error, answer: body.response }
@@ -110,7 +114,11 @@ t.test('RATE_LIMIT_IP: counted per client address, across transports; TRUST_PROX
 
   const untrusting = await startServer(t, { RATE_LIMIT_IP: '2/1m' })
   const spoof = (ip: string) =>
-    fetch(`${untrusting.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json', 'fly-client-ip': ip, 'x-forwarded-for': ip }, body: JSON.stringify({ user_token: ip, message: '1 + 1' }) })
+    fetch(`${untrusting.url}/user_message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'fly-client-ip': ip, 'x-forwarded-for': ip },
+      body: JSON.stringify({ user_token: ip, message: '1 + 1' }),
+    })
   t.equal((await spoof('192.0.2.1')).status, 200)
   t.equal((await spoof('192.0.2.2')).status, 200)
   t.equal((await spoof('192.0.2.3')).status, 429, 'without TRUST_PROXY the headers are ignored: the real address is limited')

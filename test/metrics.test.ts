@@ -59,7 +59,11 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
 
   const after = await scrape()
   for (const transport of ['rest', 'socket.io', 'websocket']) {
-    t.equal(value(after, 'jelly_turns_total', { transport, mode: 'llm', outcome: 'answered' }) - value(before, 'jelly_turns_total', { transport }), transport === 'rest' ? 2 : 1, `${transport}: turns counted`)
+    t.equal(
+      value(after, 'jelly_turns_total', { transport, mode: 'llm', outcome: 'answered' }) - value(before, 'jelly_turns_total', { transport }),
+      transport === 'rest' ? 2 : 1,
+      `${transport}: turns counted`,
+    )
   }
   t.equal(value(after, 'jelly_turn_duration_seconds_count', { transport: 'rest' }), 2, 'turn durations observed')
   t.equal(value(after, 'jelly_time_to_first_token_seconds_count'), 4, 'time to first token observed per answered turn')

@@ -19,15 +19,30 @@ t.test('Postgres counters are shared between instances and count per key and win
     { key: 'ip:1.2.3.4', windowMs: 3_600_000 },
   ]
   const first = await a.hit(keys)
-  t.same(first.map((hit) => hit.count), [1, 1])
+  t.same(
+    first.map((hit) => hit.count),
+    [1, 1],
+  )
   t.ok(first[0].resetInMs > 0 && first[0].resetInMs <= 60_000, 'time left in the minute window')
   t.ok(first[1].resetInMs > 0 && first[1].resetInMs <= 3_600_000, 'time left in the hour window')
-  t.same((await b.hit(keys)).map((hit) => hit.count), [2, 2], 'the other instance sees the same counts')
-  t.same((await b.hit([{ key: 'user:y', windowMs: 60_000 }])).map((hit) => hit.count), [1], 'another key starts at 1')
+  t.same(
+    (await b.hit(keys)).map((hit) => hit.count),
+    [2, 2],
+    'the other instance sees the same counts',
+  )
+  t.same(
+    (await b.hit([{ key: 'user:y', windowMs: 60_000 }])).map((hit) => hit.count),
+    [1],
+    'another key starts at 1',
+  )
   const short = { key: 'user:short', windowMs: 1000 }
   await a.hit([short])
   await new Promise((resolve) => setTimeout(resolve, 1100))
-  t.same((await a.hit([short])).map((hit) => hit.count), [1], 'a new window starts from 1')
+  t.same(
+    (await a.hit([short])).map((hit) => hit.count),
+    [1],
+    'a new window starts from 1',
+  )
 })
 
 t.test('memory counters: fixed windows', async (t) => {
@@ -43,7 +58,8 @@ t.test('memory counters: fixed windows', async (t) => {
 
 t.test('RATE_LIMIT_HTTP (@fastify/rate-limit): REST requests per address, health checks exempt', async (t) => {
   const server = await startServer(t, { RATE_LIMIT_HTTP: '3/1m' })
-  const history = () => fetch(`${server.url}/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_token: 'reader' }) })
+  const history = () =>
+    fetch(`${server.url}/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_token: 'reader' }) })
   for (let i = 0; i < 3; i++) t.equal((await history()).status, 200)
   const refused = await history()
   t.equal(refused.status, 429)

@@ -28,14 +28,24 @@ t.test('a full session leaves no secret in the log and no raw token in the datab
   let call = 0
   const fake = await startFakeOpenAI(() => (++call === 1 ? { status: 500 } : { content: 'Hello from the deep 🪼' }))
   t.teardown(() => fake.close())
-  const server = await startServer(t, { LOG_LEVEL: 'trace', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: secrets.apiKey, ADMIN_TOKEN: secrets.adminToken, RATE_LIMIT_USER: '3/1m' })
+  const server = await startServer(t, {
+    LOG_LEVEL: 'trace',
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_API_KEY: secrets.apiKey,
+    ADMIN_TOKEN: secrets.adminToken,
+    RATE_LIMIT_USER: '3/1m',
+  })
   const admin = { authorization: `Bearer ${secrets.adminToken}` }
 
   t.equal((await postJson(`${server.url}/user_message`, { user_token: secrets.rest, message: 'hi there' })).status, 200)
   for (let i = 0; i < 3; i++) await postJson(`${server.url}/user_message`, { user_token: secrets.rest, message: `again ${i}` })
   t.equal((await postJson(`${server.url}/history`, { user_token: secrets.rest })).status, 200)
   t.equal((await postJson(`${server.url}/user_message`, { user_token: secrets.rest, message: '' })).status, 400, 'bad input, token in the body')
-  const badJson = await fetch(`${server.url}/user_message`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.io}` }, body: `{"user_token":"${secrets.rest}",` })
+  const badJson = await fetch(`${server.url}/user_message`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.io}` },
+    body: `{"user_token":"${secrets.rest}",`,
+  })
   t.equal(badJson.status, 400)
   for (const path of ['/messages_answers', '/search?q=jelly', '/metrics']) await fetch(`${server.url}${path}`, { headers: admin })
   await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${secrets.adminToken}x` } })
@@ -64,7 +74,10 @@ t.test('a full session leaves no secret in the log and no raw token in the datab
   const dump = JSON.stringify(await db.sql`select * from users`)
   for (const token of [secrets.rest, secrets.io, secrets.ws]) {
     t.notOk(dump.includes(token), 'no raw token stored')
-    t.ok(users.some((user) => user.token_hash.equals(sha256(token))), 'its SHA-256 is')
+    t.ok(
+      users.some((user) => user.token_hash.equals(sha256(token))),
+      'its SHA-256 is',
+    )
   }
 })
 

@@ -23,8 +23,13 @@ export async function registerRateLimit(app: FastifyInstance, limit: RateLimit |
     allowList: (request) => EXEMPT.has(request.routeOptions.url ?? ''),
     onExceeded: () => metrics.refused('rate_limit_http', 'rest'),
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many requests from your address: at most ${context.max} per ${describeWindow(limit.windowMs)}. Please wait ${Math.max(1, Math.ceil(context.ttl / 1000))} s.`), {
-        statusCode: context.statusCode,
-      }),
+      Object.assign(
+        new Error(
+          `Too many requests from your address: at most ${context.max} per ${describeWindow(limit.windowMs)}. Please wait ${Math.max(1, Math.ceil(context.ttl / 1000))} s.`,
+        ),
+        {
+          statusCode: context.statusCode,
+        },
+      ),
   })
 }

@@ -1,11 +1,8 @@
 // Endpoints for operators: the answered questions and the wiki retrieval.
 // Both are admin-only once ADMIN_TOKEN is set.
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { adminOnly as adminGuard } from '../admin-guard.ts'
-import type { SearchHit } from '../../knowledge/index.ts'
-
-export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 

@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus text format, admin-only like /messages_answers.
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { adminOnly } from '../admin-guard.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const

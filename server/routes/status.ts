@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 
 export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repository, chat }) => {
   const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const

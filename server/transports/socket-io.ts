@@ -3,11 +3,11 @@
 import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
 import { corsOrigins } from '../plugins/cors.ts'
-import type { TransportServices } from '../app.ts'
+import type { TransportServices } from '../services.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
-import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
+import type { ChatEvent } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 import { createClientIp } from '../client-ip.ts'
-import { errorPayload } from '../refusal.ts'
 
 type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
@@ -52,9 +52,9 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {
-          logTurnFailure(app.log, error, 'socket.io')
-          socket.emit('error', errorPayload(error))
-          ack?.(errorPayload(error))
+          const payload = socketError(error, app.log, 'socket.io')
+          socket.emit('error', payload)
+          ack?.(payload)
         },
       )
     })

@@ -1,9 +1,9 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
 import type { FastifyPluginAsync } from 'fastify'
-import type { TransportServices } from '../app.ts'
+import type { TransportServices } from '../services.ts'
 import { createMessageValidator } from '../message-input.ts'
-import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
-import { errorPayload } from '../refusal.ts'
+import type { ChatEvent } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 
 export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit, metrics }) => {
   const validate = createMessageValidator(config.maxMessageChars)
@@ -19,7 +19,7 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
   }
 
   app.get('/ws', { websocket: true, schema }, (socket, request) => {
-    const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof errorPayload>)) => {
+    const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof socketError>)) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
     const ip = request.clientIp
@@ -46,8 +46,7 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
       const { user_token, message, application } = checked.value
       const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip }
       chat.handleMessage(incoming, send).catch((error: unknown) => {
-        logTurnFailure(app.log, error, 'websocket')
-        send({ type: 'error', ...errorPayload(error) })
+        send({ type: 'error', ...socketError(error, app.log, 'websocket') })
       })
     })
   })
