@@ -51,7 +51,9 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
   t.equal(value(open, 'jelly_sockets_connected', { transport: 'socket.io' }), 1)
   t.equal(value(open, 'jelly_sockets_connected', { transport: 'websocket' }), 1)
 
-  t.equal((await postJson(`${server.url}/user_message`, { user_token: 'm-rest', message: 'a flaky 2+2' })).status, 200)
+  const first = await postJson(`${server.url}/user_message`, { user_token: 'm-rest', message: 'a flaky 2+2' })
+  t.equal(first.status, 200)
+  t.equal((await postJson(`${server.url}/feedback`, { user_token: 'm-rest', message_id: first.body.message_id, rating: 'up' })).status, 200)
   t.match((await socketIoTurn(socket, { user_token: 'm-io', message: '2+2?' })).final, /4/)
   t.match((await wsTurn(ws, { type: 'user_message', user_token: 'm-ws', message: '2+2?' })).final, /4/)
   await postJson(`${server.url}/user_message`, { user_token: 'm-rest', message: 'again' })
@@ -76,6 +78,7 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
   t.equal(value(after, 'jelly_llm_tokens_total', { kind: 'completion' }), 4 * 70, 'completion tokens summed')
   t.ok(value(after, 'jelly_llm_cost_usd_total') > 0, 'cost in USD from the price table')
   t.equal(value(after, 'jelly_refused_messages_total', { reason: 'rate_limit_user', transport: 'rest' }), 1, 'the refused message')
+  t.equal(value(after, 'jelly_feedback_total', { rating: 'up' }), 1, 'the rating')
   t.ok(value(after, 'jelly_db_queries_total') > value(before, 'jelly_db_queries_total'), 'database statements counted')
 
   socket.close()

@@ -94,9 +94,10 @@ t.test('migration 007 converts existing tokens, and users keep their history', a
   t.notOk('user_token' in row, 'the raw column is gone')
   t.ok(row.token_hash.equals(sha256('old-token-ü')), "Postgres's sha256 matches the server's")
   const repository = chatRepository(db.sql)
+  t.equal(await repository.findUser('old-token-ü'), Number(user_id), 'the token finds its user by hash')
   const id = await repository.ensureUser('old-token-ü', 'hi', null)
-  t.equal(id, Number(user_id), 'the token finds its user by hash')
-  t.match(await repository.history(id), [{ content: 'an old question' }])
+  t.equal(id, Number(user_id), 'and no second user is made for it')
+  t.match(await repository.history(id, 50), [{ content: 'an old question' }])
 })
 
 t.test('the logger redacts tokens, keys and authorization wherever they sit', async (t) => {

@@ -46,9 +46,16 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
         ack?.({ error: checked.error })
         return
       }
-      const { user_token, message, application } = checked.value
+      const { user_token, message, application, client_message_id } = checked.value
       const emit = ({ type, ...payload }: ChatEvent) => void socket.emit(type, payload)
-      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'socket.io' as const, ip }
+      const incoming = {
+        userToken: user_token,
+        message,
+        application: application ?? null,
+        transport: 'socket.io' as const,
+        ip,
+        clientMessageId: client_message_id,
+      }
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {
