@@ -21,6 +21,7 @@ import { registerCors } from './plugins/cors.ts'
 import { registerRateLimit } from './plugins/rate-limit.ts'
 import { registerSwagger } from './plugins/swagger.ts'
 import { registerHelmet } from './plugins/helmet.ts'
+import { chatPage } from './routes/page.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -96,5 +97,6 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
   await app.register(metricsRoute, services)
+  if (config.page) await app.register(chatPage)
   return app
 }

@@ -28,6 +28,8 @@ export interface Config {
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
+  /** Serve the chat page at `/`; off for API-only deployments. */
+  page: boolean
   /** Run the INGEST_ON_START jobs again this often (ms); undefined: only at start. */
   ingestEveryMs: number | undefined
   /** Messages per user token / per client IP per window; undefined: no limit. */
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxTurnsInFlight: int(env, 'OVERLOAD_MAX_TURNS', 200, 0, 1_000_000),
     maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
     trustProxy: trustProxy(env),
+    page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
   }
 }
 
