@@ -100,7 +100,7 @@ async function main(): Promise<number> {
     await migrate(db.sql)
     const kb = createKnowledgeBase({ sql: db.sql, config, log })
     if (!(await kb.languages()).length) {
-      console.error('The knowledge base is empty; ingest first, e.g. npm run ingest -- ../shared/corpus/defichainwiki/en')
+      console.error('The knowledge base is empty; ingest first, e.g. npm run ingest -- https://www.defichainwiki.com/sitemap.xml')
       return 1
     }
     // The wiki tool as the server has it, recording what it returned for the miss list.

@@ -20,7 +20,8 @@ export interface WikiResult {
   note?: string
 }
 
-export const INGEST_HINT = 'npm run ingest -- ../shared/corpus/defichainwiki/en'
+// The public wiki: a source everyone who cloned this repository has (local markdown folders are the offline way).
+export const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
 
 export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
   return {
@@ -61,8 +62,8 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
         const german = detectLanguage(message) === 'de'
         if (!result.passages.length) {
           return german
-            ? `Die Wissensdatenbank ist noch leer, deshalb kann ich im Wiki nichts nachschlagen 🐚. Lade das Wiki mit \`${INGEST_HINT}\` (oder \`…/de\` für die deutschen Seiten).`
-            : `The knowledge base is still empty, so I can't look that up in the wiki yet 🐚. Load it with \`${INGEST_HINT}\` (and \`…/de\` for the German pages).`
+            ? `Die Wissensdatenbank ist noch leer, deshalb kann ich im Wiki nichts nachschlagen 🐚. Lade das Wiki mit \`${INGEST_HINT}\` (oder aus einem Ordner mit den Markdown-Seiten des Wikis).`
+            : `The knowledge base is still empty, so I can't look that up in the wiki yet 🐚. Load it with \`${INGEST_HINT}\` (or from a local folder of the wiki's markdown pages).`
         }
         const link = (source: { title: string; heading: string; url: string }) =>
           `[${source.title}${source.heading && source.heading !== source.title ? ` › ${source.heading}` : ''}](${source.url})`

@@ -14,6 +14,9 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
     onRequest: guard,
     validatorCompiler: queryValidatorCompiler,
     schema: {
+      summary: 'Answered questions, newest first (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -40,6 +43,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request, reply) => {
@@ -62,6 +66,9 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
     onRequest: guard,
     validatorCompiler: queryValidatorCompiler,
     schema: {
+      summary: 'Wiki retrieval as the agent sees it (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -87,6 +94,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request) => search(request.query.q, { k: request.query.k }),
