@@ -27,6 +27,10 @@ export interface Config {
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
+  /** Bearer keys for /v1 (OpenAI-compatible API); empty: /v1 is open. */
+  apiKeys: string[]
+  /** Interval of keep-alive comments on server-sent event streams (SSE /user_message, /v1 streaming). */
+  sseKeepAliveMs: number
 }
 
 export class ConfigError extends Error {}
@@ -72,12 +76,21 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
     ingestOnStart: ingestJobs(env),
+    apiKeys: list(env, 'API_KEYS'),
+    sseKeepAliveMs: int(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 600_000),
   }
 }
 
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim()
   return value ? value : undefined
+}
+
+function list(env: Env, name: string): string[] {
+  return (optional(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../app.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
+import { acceptsEventStream } from '../transports/event-stream.ts'
+import { streamUserMessage } from '../transports/sse.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
@@ -22,19 +24,26 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     schema: {
       body: userMessageSchema(config.maxMessageChars),
       response: {
-        200: { type: 'object', properties: { response: { type: 'string' }, message_id: { type: 'integer' } }, required: ['response', 'message_id'] },
+        200: {
+          description:
+            'application/json: the stored answer. With `Accept: text/event-stream`: a text/event-stream of `tool_start`, `final_answer_token`, `final_message` and `error` events (JSON data as on Socket.IO), ending after `final_message` or `error`.',
+          type: 'object',
+          properties: { response: { type: 'string' }, message_id: { type: 'integer' } },
+          required: ['response', 'message_id'],
+        },
         '4xx': errorReply,
         '5xx': errorReply,
       },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { user_token, message, application } = request.body
-      // REST has no stream: the answer is returned once the turn is stored.
-      const reply = await chat.handleMessage(
-        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip },
-        () => undefined,
-      )
-      return { response: reply.answer, message_id: reply.messageId }
+      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.ip }
+      if (acceptsEventStream(request.headers.accept)) {
+        return streamUserMessage(chat, { ...incoming, transport: 'sse' }, reply, request.log, config.sseKeepAliveMs)
+      }
+      // Plain REST has no stream: the answer is returned once the turn is stored.
+      const turn = await chat.handleMessage({ ...incoming, transport: 'rest' }, () => undefined)
+      return { response: turn.answer, message_id: turn.messageId }
     },
   })
 
