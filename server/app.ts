@@ -14,6 +14,7 @@ import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
+import { openaiRoutes } from './routes/openai.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -58,6 +59,7 @@ export async function buildApp(services: AppServices) {
   await app.register(chatRoutes, services)
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
+  await app.register(openaiRoutes, { ...services, prefix: '/v1' })
   return app
 }
 

@@ -1,0 +1,102 @@
+// The OpenAI chat-completions dialect, as plain functions: which turn a request
+// asks for, the response and chunk objects, and OpenAI's error shape. Jelly
+// keeps the conversation itself, so only the last user message becomes a turn.
+import { createHash } from 'node:crypto'
+import { ServiceUnavailableError } from './chat-service.ts'
+
+export const MODEL_ID = 'jelly'
+
+export interface ChatCompletionRequest {
+  model: string
+  messages: { role: string; content?: string | { type: string; text?: string }[] | null }[]
+  stream?: boolean | null
+  stream_options?: { include_usage?: boolean } | null
+  user?: string
+}
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; code: string | null; param: string | null }
+}
+
+export class OpenAiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message)
+  }
+}
+
+/** The text of the last message, which must be the user's: the turn Jelly answers. */
+export function lastUserMessage(request: ChatCompletionRequest): string {
+  const last = request.messages.at(-1)
+  if (last?.role !== 'user') throw new OpenAiError(400, 'The last message must have role "user": Jelly answers it and keeps the conversation itself.', 'messages')
+  const content = last.content
+  // Content parts: only text is understood; images and audio are not.
+  return typeof content === 'string' ? content : (content ?? []).map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('')
+}
+
+/**
+ * Whose conversation this is: the request's `user`, else the X-Jelly-User header,
+ * else one derived from the API key (a hash, so the key itself is never stored).
+ */
+export function conversationToken(user: string | undefined, header: string | undefined, apiKey: string | undefined): string {
+  const named = user?.trim() || header?.trim()
+  if (named) return named
+  if (apiKey) return `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`
+  throw new OpenAiError(400, 'Say whose conversation this is: set the request\'s "user" field, the X-Jelly-User header, or send an API key.', 'user')
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
+}
+
+/** Jelly counts no model tokens of its own for a client; usage is estimated at 4 characters per token. */
+export function estimateUsage(prompt: string, completion: string) {
+  const prompt_tokens = Math.ceil(prompt.length / 4)
+  const completion_tokens = Math.ceil(completion.length / 4)
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens }
+}
+
+export function completionId(): string {
+  return `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`
+}
+
+const TYPES: Record<number, string> = { 401: 'invalid_request_error', 429: 'requests', 500: 'server_error', 503: 'server_error' }
+const CODES: Record<number, string> = { 401: 'invalid_api_key', 404: 'not_found', 429: 'rate_limit_exceeded', 503: 'service_unavailable' }
+
+/**
+ * Any error of the message path or of Fastify as OpenAI's status and body: its
+ * own statusCode when it has one (validation 400, a rate limit's 429, an
+ * overload's 503), 503 while shutting down, else 500 without internals.
+ */
+export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
+  const e = error as { statusCode?: unknown; message?: string; validation?: { instancePath?: string; params?: { missingProperty?: string } }[] }
+  let status = typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500
+  if (error instanceof ServiceUnavailableError) status = 503
+  const message = status === 500 ? 'Jelly could not answer right now because something broke on our side. Please try again in a moment.' : (e?.message ?? 'request failed')
+  let param: string | null = null
+  let code: string | null = CODES[status] ?? null
+  if (error instanceof OpenAiError) {
+    param = error.param
+    code = error.code ?? (status === 400 ? null : code)
+  } else if (e?.validation?.[0]) {
+    const first = e.validation[0]
+    const at = first.instancePath ? jsonPointerToParam(first.instancePath) : ''
+    const missing = first.params?.missingProperty
+    param = (missing ? (at ? `${at}.${missing}` : missing) : at) || null
+  }
+  const type = TYPES[status] ?? (status < 500 ? 'invalid_request_error' : 'server_error')
+  return { status, body: { error: { message, type, code, param } } }
+}
+
+// "/messages/0/role" → "messages[0].role", as OpenAI names a parameter.
+function jsonPointerToParam(pointer: string): string {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part, index) => (/^\d+$/.test(part) ? `[${part}]` : index ? `.${part}` : part))
+    .join('')
+}
