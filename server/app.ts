@@ -10,11 +10,13 @@ import type { Config } from './config.ts'
 import type { ChatService } from './chat-service.ts'
 import { ServiceUnavailableError } from './chat-service.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
+import type { Tool } from '../tools/types.ts'
 import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { adminRoutes, type SearchFn } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
 import { openaiRoutes } from './routes/openai.ts'
+import { mcpRoute } from './transports/mcp.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -24,6 +26,8 @@ export interface AppServices {
   repository: ChatRepository
   search: SearchFn
   logger: FastifyBaseLogger
+  /** The agent's tools, also offered over MCP. */
+  tools: Tool[]
 }
 
 export async function buildApp(services: AppServices) {
@@ -60,6 +64,7 @@ export async function buildApp(services: AppServices) {
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
   await app.register(openaiRoutes, { ...services, prefix: '/v1' })
+  await app.register(mcpRoute, services)
   return app
 }
 

@@ -45,8 +45,13 @@ export function lastUserMessage(request: ChatCompletionRequest): string {
 export function conversationToken(user: string | undefined, header: string | undefined, apiKey: string | undefined): string {
   const named = user?.trim() || header?.trim()
   if (named) return named
-  if (apiKey) return `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`
+  if (apiKey) return tokenFromApiKey(apiKey)
   throw new OpenAiError(400, 'Say whose conversation this is: set the request\'s "user" field, the X-Jelly-User header, or send an API key.', 'user')
+}
+
+/** A user token for whoever holds this API key: a hash, so the key is never stored or shown. */
+export function tokenFromApiKey(apiKey: string): string {
+  return `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`
 }
 
 export function bearerToken(header: string | undefined): string | undefined {

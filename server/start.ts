@@ -50,7 +50,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         })
       : offline
     const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port
