@@ -123,9 +123,15 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
     t.equal(rows.filter((r) => r.message_type === 'jelly').length, 3, 'greeting and two answers')
   })
 
-  t.test('the X-Jelly-User header names the user when the body does not', async (t) => {
-    const completion = await openai.chat.completions.create({ model: 'jelly', messages: [{ role: 'user', content: QUESTION }] }, { headers: { 'X-Jelly-User': 'oa-header' } })
-    t.equal((await history(server.url, 'oa-header')).at(-1).content, completion.choices[0].message.content)
+  t.test('the X-Jelly-User header names the user when the body does not, X-Jelly-Application the application', async (t) => {
+    const completion = await openai.chat.completions.create({ model: 'jelly', messages: [{ role: 'user', content: QUESTION }] }, { headers: { 'X-Jelly-User': 'oa-header', 'X-Jelly-Application': 'my-bot' } })
+    const rows = await history(server.url, 'oa-header')
+    t.equal(rows.at(-1).content, completion.choices[0].message.content)
+    t.same(
+      rows.slice(1).map((r) => r.application),
+      ['my-bot', 'my-bot', 'my-bot'],
+      'X-Jelly-Application is the stored application',
+    )
   })
 
   t.test('bad requests: OpenAI error shape and status, nothing stored', async (t) => {
