@@ -106,6 +106,8 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
   t.test('a conversation sent whole every time is stored once', async (t) => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [
       { role: 'system', content: 'You are a helpful assistant.' },
+      // A long conversation: far more than one message may hold, all of it sent again every time.
+      ...Array.from({ length: 40 }, (_, i): OpenAI.ChatCompletionMessageParam => ({ role: i % 2 ? 'assistant' : 'user', content: `earlier turn ${i} `.repeat(300) })),
       { role: 'user', content: 'What is 2 + 2?' },
     ]
     const first = await openai.chat.completions.create({ model: 'jelly', user: 'oa-multi', messages })

@@ -19,6 +19,9 @@ import {
   type ChatCompletionRequest,
 } from '../openai-compat.ts'
 
+// Clients send the whole conversation every time; Jelly reads only its last message, but must accept long ones.
+const COMPLETION_BODY_LIMIT = 4 * 1024 * 1024
+
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] })
 
 const errorSchema = {
@@ -142,6 +145,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
   })
 
   app.post<{ Body: ChatCompletionRequest }>('/chat/completions', {
+    bodyLimit: COMPLETION_BODY_LIMIT,
     validatorCompiler: strictValidatorCompiler,
     schema: { body: requestSchema, response: { 200: completionSchema, ...errorResponses } },
     handler: async (request, reply) => {
