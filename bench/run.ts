@@ -2,7 +2,7 @@
 // cannot warm up or slow down another. They print their own numbers.
 import { spawnSync } from 'node:child_process'
 
-const BENCHMARKS = ['bench/agent-loop.ts', 'bench/knowledge.ts']
+const BENCHMARKS = ['bench/versus-relay.ts', 'bench/agent-loop.ts', 'bench/knowledge.ts']
 
 let failed = false
 for (const file of BENCHMARKS) {
