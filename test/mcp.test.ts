@@ -142,6 +142,23 @@ t.test('ask_jelly runs a whole turn through the message path', async (t) => {
   t.same((await postJson(`${server.url}/history`, { user_token: 'mcp-empty' })).body.map((row: any) => row.message_type), ['jelly'], 'nothing stored')
 })
 
+t.test('/mcp is an ordinary Fastify route: CORS headers and a request log with its status', async (t) => {
+  const response = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin: 'https://chat.example' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  })
+  t.equal(response.status, 200)
+  t.equal(response.headers.get('access-control-allow-origin'), 'https://chat.example')
+  t.match(response.headers.get('content-type'), /text\/event-stream/)
+  t.match(await response.text(), /"name":"calculator"/)
+  const incoming = server.logs.filter((line) => line.msg === 'incoming request' && line.req?.url === '/mcp').map((line) => line.reqId)
+  t.ok(
+    server.logs.some((line) => line.msg === 'request completed' && incoming.includes(line.reqId) && line.res?.statusCode === 200),
+    'Fastify logged the /mcp request as completed',
+  )
+})
+
 t.test('stateless: GET and DELETE are 405', async (t) => {
   for (const method of ['GET', 'DELETE']) {
     const response = await fetch(`${server.url}/mcp`, { method, headers: { accept: 'text/event-stream' } })

@@ -4,11 +4,13 @@
 // validation, timeout, result size), plus ask_jelly, a whole turn through the
 // message path.
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 // The low-level Server, as the SDK advises for advanced cases: our tools carry JSON Schemas, which McpServer would want as Zod.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js'
 import type { AppServices } from '../app.ts'
 import type { Tool } from '../../tools/types.ts'
@@ -71,24 +73,25 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
         500: jsonRpcError,
       },
     },
+    // The SDK's web-standard transport answers with a Response, which Fastify sends like any reply: hooks, CORS, logs and metrics stay as for every route.
     handler: async (request, reply) => {
       const server = createServer(request)
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined })
       reply.raw.on('close', () => {
         void transport.close()
         void server.close()
       })
-      await server.connect(transport)
-      // The SDK writes the response itself; keep the headers Fastify's hooks set (CORS).
-      reply.hijack()
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value)
+      let response: Response
       try {
-        await transport.handleRequest(request.raw, reply.raw, request.body)
+        await server.connect(transport)
+        response = await transport.handleRequest(toWebRequest(request), { parsedBody: request.body })
       } catch (error) {
         request.log.error({ err: error }, 'MCP request failed')
-        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' })
-        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InternalError, message: 'Internal server error' } }))
+        return reply.code(500).send({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InternalError, message: 'Internal server error' } })
       }
+      reply.code(response.status)
+      response.headers.forEach((value, name) => void reply.header(name, value))
+      return reply.send(response.body ? Readable.fromWeb(response.body as NodeReadableStream) : undefined)
     },
   })
 
@@ -105,6 +108,18 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
           .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed: this MCP server is stateless, use POST' } }),
     })
   }
+}
+
+// Headers that describe the HTTP/1 framing of the body Fastify already read.
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive'])
+
+function toWebRequest(request: FastifyRequest): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || FRAMING_HEADERS.has(name)) continue
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one)
+  }
+  return new Request(`http://${request.host}${request.url}`, { method: request.method, headers })
 }
 
 function listTools(tools: Tool[], maxMessageChars: number): McpTool[] {
