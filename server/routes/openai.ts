@@ -22,14 +22,12 @@ import {
 // Clients send the whole conversation every time; Jelly reads only its last message, but must accept long ones.
 const COMPLETION_BODY_LIMIT = 4 * 1024 * 1024
 
-const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] })
-
 const errorSchema = {
   type: 'object',
   properties: {
     error: {
       type: 'object',
-      properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: ['string', 'null'] }, param: { type: ['string', 'null'] } },
+      properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string', nullable: true }, param: { type: 'string', nullable: true } },
       required: ['message', 'type', 'code', 'param'],
     },
   },
@@ -58,7 +56,6 @@ const completionSchema = {
     object: { type: 'string', enum: ['chat.completion'] },
     created: { type: 'integer' },
     model: { type: 'string' },
-    system_fingerprint: { type: 'null' },
     choices: {
       type: 'array',
       items: {
@@ -67,10 +64,10 @@ const completionSchema = {
           index: { type: 'integer' },
           message: {
             type: 'object',
-            properties: { role: { type: 'string', enum: ['assistant'] }, content: { type: 'string' }, refusal: { type: 'null' } },
+            properties: { role: { type: 'string', enum: ['assistant'] }, content: { type: 'string' }, refusal: { type: 'string', nullable: true } },
             required: ['role', 'content', 'refusal'],
           },
-          logprobs: { type: 'null' },
+          logprobs: { type: 'object', nullable: true },
           finish_reason: { type: 'string' },
         },
         required: ['index', 'message', 'logprobs', 'finish_reason'],
@@ -86,7 +83,8 @@ const messageSchema = {
   type: 'object',
   properties: {
     role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
-    content: nullable({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, text: { type: 'string' } }, required: ['type'] } }] }),
+    // null for an assistant message that only called tools.
+    content: { anyOf: [{ type: 'string', nullable: true }, { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, text: { type: 'string' } }, required: ['type'] } }] },
     name: { type: 'string' },
   },
   required: ['role'],
@@ -98,11 +96,37 @@ const requestSchema = {
   properties: {
     model: { type: 'string', minLength: 1, description: '"jelly"' },
     messages: { type: 'array', minItems: 1, items: messageSchema },
-    stream: nullable({ type: 'boolean' }),
-    stream_options: nullable({ type: 'object', properties: { include_usage: { type: 'boolean' } } }),
+    stream: { type: 'boolean', nullable: true },
+    stream_options: { type: 'object', properties: { include_usage: { type: 'boolean' } }, nullable: true },
     user: { type: 'string', maxLength: 200, description: "Whose conversation this is (else the X-Jelly-User header, else one derived from the API key)" },
   },
   required: ['model', 'messages'],
+}
+
+const errorResponses = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema }
+
+// Route schemas, with the summary and tags the OpenAPI document shows.
+const schemas = {
+  models: {
+    summary: 'The models this server offers: jelly',
+    tags: ['openai'],
+    response: {
+      200: { type: 'object', properties: { object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: modelSchema } }, required: ['object', 'data'] },
+      401: errorSchema,
+    },
+  },
+  model: {
+    summary: 'One model (only jelly exists)',
+    tags: ['openai'],
+    params: { type: 'object', properties: { model: { type: 'string' } }, required: ['model'] },
+    response: { 200: modelSchema, 401: errorSchema, 404: errorSchema },
+  },
+  completions: {
+    summary: 'Chat with Jelly, OpenAI-style (plain or streamed)',
+    tags: ['openai'],
+    body: requestSchema,
+    response: { 200: completionSchema, ...errorResponses },
+  },
 }
 
 export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, config }) => {
@@ -129,15 +153,13 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
     if (!ok) throw new OpenAiError(401, 'Incorrect API key provided. Send Authorization: Bearer <one of API_KEYS>.', null, 'invalid_api_key')
   })
 
-  const errorResponses = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema }
-
   app.get('/models', {
-    schema: { response: { 200: { type: 'object', properties: { object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: modelSchema } }, required: ['object', 'data'] }, 401: errorSchema } },
+    schema: schemas.models,
     handler: async () => ({ object: 'list', data: [model] }),
   })
 
   app.get<{ Params: { model: string } }>('/models/:model', {
-    schema: { params: { type: 'object', properties: { model: { type: 'string' } }, required: ['model'] }, response: { 200: modelSchema, 401: errorSchema, 404: errorSchema } },
+    schema: schemas.model,
     handler: async (request) => {
       if (request.params.model !== MODEL_ID) throw modelNotFound(request.params.model)
       return model
@@ -147,7 +169,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
   app.post<{ Body: ChatCompletionRequest }>('/chat/completions', {
     bodyLimit: COMPLETION_BODY_LIMIT,
     validatorCompiler: strictValidatorCompiler,
-    schema: { body: requestSchema, response: { 200: completionSchema, ...errorResponses } },
+    schema: schemas.completions,
     handler: async (request, reply) => {
       const body = request.body
       if (body.model !== MODEL_ID) throw modelNotFound(body.model)
@@ -168,7 +190,6 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
           object: 'chat.completion',
           created,
           model: MODEL_ID,
-          system_fingerprint: null,
           choices: [{ index: 0, message: { role: 'assistant', content: turn.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
           usage: estimateUsage(message, turn.answer),
           jelly: { message_id: turn.messageId },
@@ -190,7 +211,6 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
         object: 'chat.completion.chunk',
         created: turn.created,
         model: MODEL_ID,
-        system_fingerprint: null,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
         ...usageField,
         ...(jelly ? { jelly } : {}),
@@ -212,7 +232,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
             write(chunk({}, 'stop', { message_id: event.message_id }))
             if (turn.includeUsage) {
               const usage = estimateUsage(turn.message, event.message)
-              write(sseData({ id: turn.id, object: 'chat.completion.chunk', created: turn.created, model: MODEL_ID, system_fingerprint: null, choices: [], usage }))
+              write(sseData({ id: turn.id, object: 'chat.completion.chunk', created: turn.created, model: MODEL_ID, choices: [], usage }))
             }
           }
         })

@@ -59,16 +59,18 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
   const jsonRpc = { type: 'object', description: 'A JSON-RPC 2.0 message of the Model Context Protocol', properties: { jsonrpc: { type: 'string', enum: ['2.0'] } }, required: ['jsonrpc'] }
   const jsonRpcError = {
     type: 'object',
-    properties: { jsonrpc: { type: 'string' }, id: { type: ['string', 'integer', 'null'] }, error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } } },
+    properties: { jsonrpc: { type: 'string' }, id: { description: 'the request id, or null' }, error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } } },
   }
 
   app.post('/mcp', {
     schema: {
+      summary: "Model Context Protocol: Jelly's tools and ask_jelly",
+      tags: ['mcp'],
       description: 'Model Context Protocol, Streamable HTTP transport (stateless). Clients send Accept: application/json, text/event-stream.',
       body: { anyOf: [jsonRpc, { type: 'array', items: jsonRpc }] },
       response: {
         200: { ...jsonRpc, description: 'text/event-stream carrying the JSON-RPC response (and progress notifications), or application/json' },
-        202: { description: 'A notification or response was accepted', type: 'null' },
+        202: { description: 'A notification or response was accepted; no body' },
         '4xx': jsonRpcError,
         500: jsonRpcError,
       },
@@ -95,12 +97,13 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
     },
   })
 
-  // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
+  // Stateless: no server-initiated stream (GET) and no session to end (DELETE). The
+  // protocol asks for a 405 here; it is no API of its own, so it stays out of the OpenAPI document.
   for (const method of ['GET', 'DELETE'] as const) {
     app.route({
       method,
       url: '/mcp',
-      schema: { response: { 405: jsonRpcError } },
+      schema: { hide: true, response: { 405: jsonRpcError } },
       handler: async (_request, reply) =>
         reply
           .code(405)
