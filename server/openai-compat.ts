@@ -72,15 +72,28 @@ export function completionId(): string {
 const TYPES: Record<number, string> = { 401: 'invalid_request_error', 429: 'requests', 500: 'server_error', 503: 'server_error' }
 const CODES: Record<number, string> = { 401: 'invalid_api_key', 404: 'not_found', 429: 'rate_limit_exceeded', 503: 'service_unavailable' }
 
+/** The HTTP status an error asks for: Fastify's `statusCode`, or `status` (as refusals of the message path carry it). */
+export function errorStatus(error: unknown): number | undefined {
+  const e = error as { statusCode?: unknown; status?: unknown } | null
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : e?.status
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : undefined
+}
+
+/** Seconds to wait before retrying, when the error says (`retryAfterSeconds`, or a Retry-After in `headers`). */
+export function retryAfterOf(error: unknown): number | undefined {
+  const e = error as { retryAfterSeconds?: unknown; headers?: Record<string, unknown> } | null
+  const seconds = typeof e?.retryAfterSeconds === 'number' ? e.retryAfterSeconds : Number(e?.headers?.['retry-after'] ?? NaN)
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined
+}
+
 /**
- * Any error of the message path or of Fastify as OpenAI's status and body: its
- * own statusCode when it has one (validation 400, a rate limit's 429, an
- * overload's 503), 503 while shutting down, else 500 without internals.
+ * Any error of the message path or of Fastify as OpenAI's status and body: the
+ * status it asks for (validation 400, a rate limit's 429, an overload's 503),
+ * 503 while shutting down, else 500 without internals.
  */
-export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
-  const e = error as { statusCode?: unknown; message?: string; validation?: { instancePath?: string; params?: { missingProperty?: string } }[] }
-  let status = typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500
-  if (error instanceof ServiceUnavailableError) status = 503
+export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody; retryAfter?: number } {
+  const e = error as { message?: string; validation?: { instancePath?: string; params?: { missingProperty?: string } }[] }
+  const status = error instanceof ServiceUnavailableError ? 503 : (errorStatus(error) ?? 500)
   const message = status === 500 ? 'Jelly could not answer right now because something broke on our side. Please try again in a moment.' : (e?.message ?? 'request failed')
   let param: string | null = null
   let code: string | null = CODES[status] ?? null
@@ -94,7 +107,8 @@ export function toOpenAiError(error: unknown): { status: number; body: OpenAiErr
     param = (missing ? (at ? `${at}.${missing}` : missing) : at) || null
   }
   const type = TYPES[status] ?? (status < 500 ? 'invalid_request_error' : 'server_error')
-  return { status, body: { error: { message, type, code, param } } }
+  const retryAfter = retryAfterOf(error)
+  return { status, body: { error: { message, type, code, param } }, ...(retryAfter === undefined ? {} : { retryAfter }) }
 }
 
 // "/messages/0/role" → "messages[0].role", as OpenAI names a parameter.

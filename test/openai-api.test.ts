@@ -219,10 +219,14 @@ t.test('API_KEYS protect /v1', async (t) => {
 })
 
 t.test('errors of the message path map to OpenAI statuses generically', async (t) => {
-  const limited = Object.assign(new Error('Too many messages, wait 7 s'), { statusCode: 429 })
-  t.same(toOpenAiError(limited), { status: 429, body: { error: { message: 'Too many messages, wait 7 s', type: 'requests', code: 'rate_limit_exceeded', param: null } } })
-  const overloaded = Object.assign(new Error('Jelly is busy'), { statusCode: 503 })
-  t.match(toOpenAiError(overloaded), { status: 503, body: { error: { type: 'server_error', code: 'service_unavailable', message: 'Jelly is busy' } } })
+  // A refusal as the message path raises it: status and seconds to wait.
+  const limited = Object.assign(new Error('Too many messages, wait 7 s'), { status: 429, retryAfterSeconds: 7 })
+  t.same(toOpenAiError(limited), { status: 429, body: { error: { message: 'Too many messages, wait 7 s', type: 'requests', code: 'rate_limit_exceeded', param: null } }, retryAfter: 7 })
+  // Fastify's convention (e.g. @fastify/rate-limit): statusCode and headers.
+  const httpLimited = Object.assign(new Error('Rate limit exceeded'), { statusCode: 429, headers: { 'retry-after': '2.5' } })
+  t.match(toOpenAiError(httpLimited), { status: 429, retryAfter: 3, body: { error: { code: 'rate_limit_exceeded' } } })
+  const overloaded = Object.assign(new Error('Jelly is busy'), { status: 503, retryAfterSeconds: 5 })
+  t.match(toOpenAiError(overloaded), { status: 503, retryAfter: 5, body: { error: { type: 'server_error', code: 'service_unavailable', message: 'Jelly is busy' } } })
   const internal = toOpenAiError(new Error('connection refused at 10.0.0.3:5432'))
   t.equal(internal.status, 500)
   t.notMatch(internal.body.error.message, /10\.0\.0\.3/, 'no internals in a 500')

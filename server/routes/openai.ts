@@ -136,10 +136,9 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
   const model = { id: MODEL_ID, object: 'model' as const, created, owned_by: 'jellychat' }
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toOpenAiError(error)
+    const { status, body, retryAfter } = toOpenAiError(error)
     if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed')
-    const headers = (error as { headers?: Record<string, string> }).headers
-    if (headers && typeof headers === 'object') reply.headers(headers)
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
     return reply.code(status).send(body)
   })
   app.setNotFoundHandler((request, reply) => reply.code(404).send(toOpenAiError(new OpenAiError(404, `Unknown request URL: ${request.method} ${request.url}`)).body))

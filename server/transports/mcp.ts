@@ -17,7 +17,7 @@ import type { Tool } from '../../tools/types.ts'
 import { createToolRunner, type ToolRunner } from '../../agent/run-tool-calls.ts'
 import { createMessageValidator } from '../message-input.ts'
 import { logTurnFailure, userFacingError, type ChatService } from '../chat-service.ts'
-import { bearerToken, tokenFromApiKey } from '../openai-compat.ts'
+import { bearerToken, errorStatus, tokenFromApiKey } from '../openai-compat.ts'
 
 const SERVER_INFO = { name: 'jelly', version: '1.0.0' }
 const INSTRUCTIONS =
@@ -193,6 +193,6 @@ async function askJelly(
 
 // A refusal with its own status (a rate limit's 429, an overload's 503) is told as it is.
 function refusalMessage(error: unknown): string | undefined {
-  const status = (error as { statusCode?: unknown })?.statusCode
-  return typeof status === 'number' && status >= 400 && status !== 500 && error instanceof Error ? error.message : undefined
+  const status = errorStatus(error)
+  return status !== undefined && status !== 500 && error instanceof Error ? error.message : undefined
 }
