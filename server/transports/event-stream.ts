@@ -52,6 +52,7 @@ export function streamTurn(reply: FastifyReply, keepAliveMs: number, turn: Event
     turn.run(write).then(
       () => {
         clearInterval(keepAlive)
+        openStream()
         if (turn.end) write(turn.end)
         stream.end()
       },
