@@ -39,6 +39,7 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
 
   function createServer(request: FastifyRequest): Server {
     const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS })
+    // Fastify's request logger is a pino child; the tools are typed against pino's Logger.
     const log = request.log as unknown as Logger
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }))
     server.setRequestHandler(CallToolRequestSchema, async ({ params }, extra): Promise<CallToolResult> => {
