@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
-import { deadline } from '../tools/deadline.ts'
+import { deadline } from '../lib/deadline.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -17,7 +17,11 @@ export type ChatEvent =
 
 export type EmitChatEvent = (event: ChatEvent) => void
 
+/** New messages are refused while the server shuts down. */
 export class ServiceUnavailableError extends Error {}
+
+/** A turn that failed after the chat service logged why (once); `cause` is the original error. */
+export class TurnFailedError extends Error {}
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -54,10 +58,13 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   let accepting = true
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
-    if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    if (!accepting) {
+      log.info({ transport: input.transport }, 'message turned away: shutting down')
+      throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    }
     const { userToken } = input
     const previous = userQueues.get(userToken) ?? Promise.resolve()
-    const turn = previous.then(() => runTurn(input, safely(emit)))
+    const turn = previous.then(() => runLoggedTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
     userQueues.set(userToken, tail)
     inFlight.add(tail)
@@ -68,8 +75,18 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return turn
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
+  // The one place a failed turn is logged, whatever failed (database, agent); transports only word it.
+  async function runLoggedTurn(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
+    try {
+      return await runTurn(input, emit, started)
+    } catch (error) {
+      log.error({ err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: 'failed' }, 'turn failed')
+      throw new TurnFailedError('turn failed', { cause: error })
+    }
+  }
+
+  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     const userId = await repository.ensureUser(userToken, GREETING, application)
     const history = await repository.addHumanMessage(userId, message, application, historyWindow)
     const turnLog = log.child({ userId, application, transport })
@@ -96,7 +113,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         emit: onAgentEvent,
       })
     } catch (error) {
-      turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
       await toolWrites
       throw error
     } finally {
@@ -152,15 +168,4 @@ function safely(emit: EmitChatEvent): EmitChatEvent {
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started)
-}
-
-export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
-  if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
-  else log.error({ err: error, transport }, 'turn failed')
-}
-
-/** What a user may see of a failed turn: our own words, never internals. */
-export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError) return error.message
-  return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 }

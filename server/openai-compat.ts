@@ -2,7 +2,8 @@
 // asks for, the response and chunk objects, and OpenAI's error shape. Jelly
 // keeps the conversation itself, so only the last user message becomes a turn.
 import { createHash } from 'node:crypto'
-import { ServiceUnavailableError } from './chat-service.ts'
+import type { Logger } from 'pino'
+import { describeFailure } from './errors.ts'
 
 export const MODEL_ID = 'jelly'
 
@@ -88,13 +89,18 @@ export function retryAfterOf(error: unknown): number | undefined {
 
 /**
  * Any error of the message path or of Fastify as OpenAI's status and body: the
- * status it asks for (validation 400, a rate limit's 429, an overload's 503),
- * 503 while shutting down, else 500 without internals.
+ * status and words server/errors.ts gives it (validation 400, shutdown 503,
+ * 500 without internals), or the status a refusal asks for (a rate limit's 429,
+ * an overload's 503). Logs what nothing else logged.
  */
-export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody; retryAfter?: number } {
+export function toOpenAiError(error: unknown, log: Pick<Logger, 'error'>): { status: number; body: OpenAiErrorBody; retryAfter?: number } {
   const e = error as { message?: string; validation?: { instancePath?: string; params?: { missingProperty?: string } }[] }
-  const status = error instanceof ServiceUnavailableError ? 503 : (errorStatus(error) ?? 500)
-  const message = status === 500 ? 'Jelly could not answer right now because something broke on our side. Please try again in a moment.' : (e?.message ?? 'request failed')
+  const failure = error instanceof OpenAiError ? { status: error.statusCode, message: error.message, log: false } : describeFailure(error)
+  const asked = errorStatus(error)
+  const refused = failure.status === 500 && asked !== undefined && asked !== 500
+  const status = refused ? asked : failure.status
+  const message = refused ? (e?.message ?? 'request refused') : failure.message
+  if (failure.log && !refused) log.error({ err: error }, 'request failed')
   let param: string | null = null
   let code: string | null = CODES[status] ?? null
   if (error instanceof OpenAiError) {

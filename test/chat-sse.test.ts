@@ -49,7 +49,10 @@ t.test('offline server', async (t) => {
       ],
     )
     t.equal(history.at(-1).id, final.message_id, 'message_id is the answer in /history')
-    t.ok(server.logs.some((line) => line.msg === 'turn' && line.transport === 'sse'), 'the turn log names the sse transport')
+    t.ok(
+      server.logs.some((line) => line.msg === 'turn' && line.transport === 'sse'),
+      'the turn log names the sse transport',
+    )
   })
 
   t.test('keep-alive comments while a slow tool runs', async (t) => {
@@ -71,7 +74,11 @@ t.test('offline server', async (t) => {
     t.match(response.headers.get('content-type'), /application\/json/)
     t.same(await response.json(), { error: 'message must not be empty' })
     const history = (await postJson(`${server.url}/history`, { user_token: 'sse-bad' })).body
-    t.same(history.map((row: any) => row.message_type), ['jelly'], 'only the greeting')
+    t.same(
+      history.map((row: any) => row.message_type),
+      ['jelly'],
+      'only the greeting',
+    )
   })
 
   t.test('without the Accept header the reply is JSON as before', async (t) => {
@@ -111,10 +118,14 @@ t.test('a client that leaves after the first token changes nothing that is store
   }
   abort.abort()
 
-  const history = await eventually(async () => {
-    const rows = (await postJson(`${server.url}/history`, { user_token: 'sse-leaver' })).body
-    return rows.length === 3 ? rows : undefined
-  }, 10_000, 'the answer to be stored')
+  const history = await eventually(
+    async () => {
+      const rows = (await postJson(`${server.url}/history`, { user_token: 'sse-leaver' })).body
+      return rows.length === 3 ? rows : undefined
+    },
+    10_000,
+    'the answer to be stored',
+  )
   t.same(
     history.map((row: any) => [row.message_type, row.content]),
     [
@@ -126,5 +137,8 @@ t.test('a client that leaves after the first token changes nothing that is store
   )
   const turn = await eventually(async () => server.logs.find((line) => line.msg === 'turn'), 5000, 'the turn log')
   t.equal(turn.outcome, 'answered')
-  t.notOk(server.logs.some((line) => line.level >= 50), 'no error was logged')
+  t.notOk(
+    server.logs.some((line) => line.level >= 50),
+    'no error was logged',
+  )
 })

@@ -10,7 +10,9 @@ import { acceptsEventStream, sseEvent, streamTurn } from '../server/transports/e
 async function serve(t: Test, run: (write: (text: string) => void) => Promise<void>) {
   const app = Fastify()
   app.setErrorHandler((error: Error & { status?: number }, _request, reply) => reply.code(error.status ?? 500).send({ error: error.message }))
-  app.get('/stream', (_request, reply) => streamTurn(reply, 60_000, { run, lateError: (error) => sseEvent('error', { error: (error as Error).message }), end: ': end\n\n' }))
+  app.get('/stream', (_request, reply) =>
+    streamTurn(reply, 60_000, { run, lateError: (error) => sseEvent('error', { error: (error as Error).message }), end: ': end\n\n' }),
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const address = app.server.address() as { port: number }
@@ -45,7 +47,11 @@ t.test('a failure after the stream opened is the late-error text, and the stream
   })
   const response = await fetch(url)
   t.equal(response.status, 200)
-  t.equal(await response.text(), 'event: final_answer_token\ndata: {"token":"Hel"}\n\nevent: error\ndata: {"error":"database went away"}\n\n', 'no end text after a failure')
+  t.equal(
+    await response.text(),
+    'event: final_answer_token\ndata: {"token":"Hel"}\n\nevent: error\ndata: {"error":"database went away"}\n\n',
+    'no end text after a failure',
+  )
 })
 
 t.test('a turn without events still answers', async (t) => {

@@ -4,7 +4,6 @@
 // fixture knowledge base); bad arguments, timeouts and unknown tools fail clearly.
 import t from 'tap'
 import type { Test } from 'tap'
-import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { McpError } from '@modelcontextprotocol/sdk/types.js'
@@ -16,6 +15,7 @@ import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { freshDataDir } from './helpers/data-dir.ts'
+import { fixtureDocs } from './helpers/knowledge.ts'
 import { startServer } from './helpers/server.ts'
 import { postJson } from './helpers/client.ts'
 import { startFakeOcean } from './fakes/ocean.ts'
@@ -25,8 +25,7 @@ async function fixtureDataDir(): Promise<string> {
   const db = await connectDatabase({ dataDir })
   try {
     await migrate(db.sql)
-    const docs = fileURLToPath(new URL('./fixtures/knowledge/docs/en', import.meta.url))
-    await ingestSource(db.sql, createLocalEmbedder(), await loadSource(docs, { baseUrl: 'https://wiki.example/docs' }))
+    await ingestSource(db.sql, createLocalEmbedder(), await loadSource(fixtureDocs('docs/en'), { baseUrl: 'https://wiki.example/docs' }))
   } finally {
     await db.close()
   }
@@ -45,7 +44,7 @@ const text = (result: any) => result.content.map((part: any) => part.text).join(
 const ocean = await startFakeOcean(t)
 const server = await startServer(t, { OCEAN_URL: ocean.url, DATA_DIR: await fixtureDataDir(), TOOL_TIMEOUT_MS: '3000' })
 
-t.test('the tool list is the agent\'s tools plus ask_jelly', async (t) => {
+t.test("the tool list is the agent's tools plus ask_jelly", async (t) => {
   const client = await connect(t, server.url)
   t.equal(client.getServerVersion()?.name, 'jelly')
   const { tools } = await client.listTools()
@@ -59,7 +58,10 @@ t.test('the tool list is the agent\'s tools plus ask_jelly', async (t) => {
   }
   t.ok(tools.some((tool) => tool.name === 'wiki'))
   t.equal(tools.length, agentTools.length + 2, 'and wiki and ask_jelly, nothing else')
-  t.match(tools.find((tool) => tool.name === 'ask_jelly'), { inputSchema: { required: ['message'] }, annotations: { readOnlyHint: false } })
+  t.match(
+    tools.find((tool) => tool.name === 'ask_jelly'),
+    { inputSchema: { required: ['message'] }, annotations: { readOnlyHint: false } },
+  )
 })
 
 t.test('calling each kind of tool', async (t) => {
@@ -100,7 +102,7 @@ t.test('bad arguments, a failing tool, a timeout and an unknown tool', async (t)
   t.teardown(() => ocean.setDelay(0))
   const slow = await client.callTool({ name: 'get_block', arguments: { block: 3000000 } })
   t.equal(slow.isError, true)
-  t.match(text(slow), /longer than 3000 ms/, 'the agent\'s tool timeout (TOOL_TIMEOUT_MS)')
+  t.match(text(slow), /longer than 3000 ms/, "the agent's tool timeout (TOOL_TIMEOUT_MS)")
   ocean.setDelay(0)
 
   const unknown = await client.callTool({ name: 'send_dfi', arguments: { to: 'someone' } }).catch((error) => error)
@@ -111,11 +113,9 @@ t.test('bad arguments, a failing tool, a timeout and an unknown tool', async (t)
 t.test('ask_jelly runs a whole turn through the message path', async (t) => {
   const client = await connect(t, server.url)
   const progress: string[] = []
-  const result: any = await client.callTool(
-    { name: 'ask_jelly', arguments: { message: 'What is 20000 divided by 33.3?', user_token: 'mcp-user' } },
-    undefined,
-    { onprogress: (event) => void progress.push(String(event.message)) },
-  )
+  const result: any = await client.callTool({ name: 'ask_jelly', arguments: { message: 'What is 20000 divided by 33.3?', user_token: 'mcp-user' } }, undefined, {
+    onprogress: (event) => void progress.push(String(event.message)),
+  })
   t.notOk(result.isError)
   t.match(text(result), /600\.6/)
   t.same(progress, ["Let's do the math together 🧮"], 'tool progress as MCP progress notifications')
@@ -126,7 +126,10 @@ t.test('ask_jelly runs a whole turn through the message path', async (t) => {
     ['human', 'tool', 'jelly'],
   )
   t.equal(history.at(-1).id, result.structuredContent.message_id)
-  t.ok(server.logs.some((line) => line.msg === 'turn' && line.transport === 'mcp'), 'the turn log names the mcp transport')
+  t.ok(
+    server.logs.some((line) => line.msg === 'turn' && line.transport === 'mcp'),
+    'the turn log names the mcp transport',
+  )
 
   const anonymous: any = await client.callTool({ name: 'ask_jelly', arguments: { message: 'What is 2 + 2?' } })
   t.match(anonymous.structuredContent.user_token, /^mcp-[0-9a-f-]{36}$/, 'without a token: a new conversation, its token returned')
@@ -139,7 +142,11 @@ t.test('ask_jelly runs a whole turn through the message path', async (t) => {
   const empty = await client.callTool({ name: 'ask_jelly', arguments: { message: '  ', user_token: 'mcp-empty' } })
   t.equal(empty.isError, true)
   t.match(text(empty), /message must not be empty/)
-  t.same((await postJson(`${server.url}/history`, { user_token: 'mcp-empty' })).body.map((row: any) => row.message_type), ['jelly'], 'nothing stored')
+  t.same(
+    (await postJson(`${server.url}/history`, { user_token: 'mcp-empty' })).body.map((row: any) => row.message_type),
+    ['jelly'],
+    'nothing stored',
+  )
 })
 
 t.test('/mcp is an ordinary Fastify route: CORS headers and a request log with its status', async (t) => {

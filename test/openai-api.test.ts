@@ -54,7 +54,10 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
       ],
     )
     t.equal((completion as any).jelly.message_id, rows.at(-1).id, 'jelly.message_id is the stored answer')
-    t.ok(server.logs.some((line) => line.msg === 'turn' && line.transport === 'openai'), 'the turn log names the openai transport')
+    t.ok(
+      server.logs.some((line) => line.msg === 'turn' && line.transport === 'openai'),
+      'the turn log names the openai transport',
+    )
   })
 
   t.test('a streamed completion with tool progress and usage', async (t) => {
@@ -67,7 +70,10 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
     })
     const chunks: OpenAI.ChatCompletionChunk[] = []
     for await (const chunk of stream) chunks.push(chunk)
-    t.ok(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'jelly' && c.id === chunks[0].id), 'one id, chat.completion.chunk objects')
+    t.ok(
+      chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'jelly' && c.id === chunks[0].id),
+      'one id, chat.completion.chunk objects',
+    )
     t.equal(chunks[0].choices[0].delta.role, 'assistant', 'the first chunk names the role')
     const toolChunks = chunks.filter((c: any) => c.jelly?.tool_start)
     t.same(
@@ -86,20 +92,31 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
     t.same(last.choices, [], 'the usage chunk has no choices')
     t.equal(last.usage!.total_tokens, last.usage!.prompt_tokens + last.usage!.completion_tokens)
     t.ok(last.usage!.completion_tokens > 0)
-    t.ok(chunks.slice(0, -1).every((c) => c.usage === null), 'other chunks carry usage: null')
+    t.ok(
+      chunks.slice(0, -1).every((c) => c.usage === null),
+      'other chunks carry usage: null',
+    )
     const rows = await history(server.url, 'oa-stream')
     t.equal(rows.at(-1).content, text, 'the streamed text is the stored answer')
   })
 
   t.test('the raw stream ends with data: [DONE]; no usage chunk unless asked', async (t) => {
-    const response = await postStream(`${server.url}/v1/chat/completions`, { model: 'jelly', user: 'oa-raw', stream: true, messages: [{ role: 'user', content: QUESTION }] })
+    const response = await postStream(`${server.url}/v1/chat/completions`, {
+      model: 'jelly',
+      user: 'oa-raw',
+      stream: true,
+      messages: [{ role: 'user', content: QUESTION }],
+    })
     t.equal(response.status, 200)
     t.match(response.headers.get('content-type'), /^text\/event-stream/)
     const data = []
     for await (const message of readSse(response)) if (message.event === 'message') data.push(message.data)
     t.equal(data.at(-1), '[DONE]')
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d))
-    t.ok(chunks.every((c) => !('usage' in c)), 'no usage fields')
+    t.ok(
+      chunks.every((c) => !('usage' in c)),
+      'no usage fields',
+    )
     t.equal(chunks.at(-1).choices[0].finish_reason, 'stop')
   })
 
@@ -126,7 +143,10 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
   })
 
   t.test('the X-Jelly-User header names the user when the body does not, X-Jelly-Application the application', async (t) => {
-    const completion = await openai.chat.completions.create({ model: 'jelly', messages: [{ role: 'user', content: QUESTION }] }, { headers: { 'X-Jelly-User': 'oa-header', 'X-Jelly-Application': 'my-bot' } })
+    const completion = await openai.chat.completions.create(
+      { model: 'jelly', messages: [{ role: 'user', content: QUESTION }] },
+      { headers: { 'X-Jelly-User': 'oa-header', 'X-Jelly-Application': 'my-bot' } },
+    )
     const rows = await history(server.url, 'oa-header')
     t.equal(rows.at(-1).content, completion.choices[0].message.content)
     t.same(
@@ -138,7 +158,18 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
 
   t.test('bad requests: OpenAI error shape and status, nothing stored', async (t) => {
     const cases: [string, any, string | null][] = [
-      ['the last message is not the user\'s', { model: 'jelly', user: 'oa-bad', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] }, 'messages'],
+      [
+        "the last message is not the user's",
+        {
+          model: 'jelly',
+          user: 'oa-bad',
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: 'yo' },
+          ],
+        },
+        'messages',
+      ],
       ['an empty message', { model: 'jelly', user: 'oa-bad', messages: [{ role: 'user', content: '  ' }] }, 'messages'],
       ['no messages', { model: 'jelly', user: 'oa-bad', messages: [] }, 'messages'],
       ['a message without a role', { model: 'jelly', user: 'oa-bad', messages: [{ content: 'hi' }] }, 'messages[0].role'],
@@ -172,7 +203,12 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
   t.test('a request while the server drains gets 503 in OpenAI shape', async (t) => {
     const slowServer = await startServer(t, { OCEAN_URL: 'http://127.0.0.1:9', TOOL_TIMEOUT_MS: '2000', OCEAN_TIMEOUT_MS: '1500' })
     const slowClient = client(slowServer.url)
-    const stream = await slowClient.chat.completions.create({ model: 'jelly', user: 'oa-drain', stream: true, messages: [{ role: 'user', content: "What's the latest block?" }] })
+    const stream = await slowClient.chat.completions.create({
+      model: 'jelly',
+      user: 'oa-drain',
+      stream: true,
+      messages: [{ role: 'user', content: "What's the latest block?" }],
+    })
     const iterator = stream[Symbol.asyncIterator]()
     await iterator.next()
     const stopping = slowServer.stop()
@@ -201,7 +237,11 @@ t.test('API_KEYS protect /v1', async (t) => {
       .chat.completions.create({ model: 'jelly', user: 'oa-key', messages: [{ role: 'user', content: QUESTION }] })
       .catch((e) => e)
     t.equal(error.status, 401)
-    t.same((await history(server.url, 'oa-key')).map((r) => r.message_type), ['jelly'], 'nothing stored')
+    t.same(
+      (await history(server.url, 'oa-key')).map((r) => r.message_type),
+      ['jelly'],
+      'nothing stored',
+    )
   })
 
   t.test('a right key works, and without `user` the conversation belongs to a hash of the key', async (t) => {
@@ -219,15 +259,27 @@ t.test('API_KEYS protect /v1', async (t) => {
 })
 
 t.test('errors of the message path map to OpenAI statuses generically', async (t) => {
+  const logged: unknown[] = []
+  const log = { error: (entry: unknown) => void logged.push(entry) }
   // A refusal as the message path raises it: status and seconds to wait.
   const limited = Object.assign(new Error('Too many messages, wait 7 s'), { status: 429, retryAfterSeconds: 7 })
-  t.same(toOpenAiError(limited), { status: 429, body: { error: { message: 'Too many messages, wait 7 s', type: 'requests', code: 'rate_limit_exceeded', param: null } }, retryAfter: 7 })
+  t.same(toOpenAiError(limited, log), {
+    status: 429,
+    body: { error: { message: 'Too many messages, wait 7 s', type: 'requests', code: 'rate_limit_exceeded', param: null } },
+    retryAfter: 7,
+  })
   // Fastify's convention (e.g. @fastify/rate-limit): statusCode and headers.
   const httpLimited = Object.assign(new Error('Rate limit exceeded'), { statusCode: 429, headers: { 'retry-after': '2.5' } })
-  t.match(toOpenAiError(httpLimited), { status: 429, retryAfter: 3, body: { error: { code: 'rate_limit_exceeded' } } })
+  t.match(toOpenAiError(httpLimited, log), { status: 429, retryAfter: 3, body: { error: { code: 'rate_limit_exceeded' } } })
   const overloaded = Object.assign(new Error('Jelly is busy'), { status: 503, retryAfterSeconds: 5 })
-  t.match(toOpenAiError(overloaded), { status: 503, retryAfter: 5, body: { error: { type: 'server_error', code: 'service_unavailable', message: 'Jelly is busy' } } })
-  const internal = toOpenAiError(new Error('connection refused at 10.0.0.3:5432'))
+  t.match(toOpenAiError(overloaded, log), {
+    status: 503,
+    retryAfter: 5,
+    body: { error: { type: 'server_error', code: 'service_unavailable', message: 'Jelly is busy' } },
+  })
+  t.same(logged, [], 'refusals are not logged as failures')
+  const internal = toOpenAiError(new Error('connection refused at 10.0.0.3:5432'), log)
   t.equal(internal.status, 500)
   t.notMatch(internal.body.error.message, /10\.0\.0\.3/, 'no internals in a 500')
+  t.equal(logged.length, 1, 'an unexpected failure is logged once')
 })

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
 import { acceptsEventStream } from '../transports/event-stream.ts'
 import { streamUserMessage } from '../transports/sse.ts'

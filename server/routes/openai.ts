@@ -3,9 +3,9 @@
 // through the one message path with transport 'openai'.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { createMessageValidator, strictValidatorCompiler } from '../message-input.ts'
-import { logTurnFailure, type ChatEvent } from '../chat-service.ts'
+import type { ChatEvent } from '../chat-service.ts'
 import { streamTurn, sseData } from '../transports/event-stream.ts'
 import {
   MODEL_ID,
@@ -74,7 +74,12 @@ const completionSchema = {
       },
     },
     usage: usageSchema,
-    jelly: { type: 'object', description: "Jelly's additions: the id of the stored answer (as in /history).", properties: { message_id: { type: 'integer' } }, required: ['message_id'] },
+    jelly: {
+      type: 'object',
+      description: "Jelly's additions: the id of the stored answer (as in /history).",
+      properties: { message_id: { type: 'integer' } },
+      required: ['message_id'],
+    },
   },
   required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
 } as const
@@ -84,7 +89,12 @@ const messageSchema = {
   properties: {
     role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
     // null for an assistant message that only called tools.
-    content: { anyOf: [{ type: 'string', nullable: true }, { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, text: { type: 'string' } }, required: ['type'] } }] },
+    content: {
+      anyOf: [
+        { type: 'string', nullable: true },
+        { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, text: { type: 'string' } }, required: ['type'] } },
+      ],
+    },
     name: { type: 'string' },
   },
   required: ['role'],
@@ -92,13 +102,14 @@ const messageSchema = {
 
 const requestSchema = {
   type: 'object',
-  description: 'OpenAI chat-completions request. Only the last message (role user) is the turn: Jelly keeps the conversation itself. Sampling options (temperature, tools, n, …) are accepted and ignored.',
+  description:
+    'OpenAI chat-completions request. Only the last message (role user) is the turn: Jelly keeps the conversation itself. Sampling options (temperature, tools, n, …) are accepted and ignored.',
   properties: {
     model: { type: 'string', minLength: 1, description: '"jelly"' },
     messages: { type: 'array', minItems: 1, items: messageSchema },
     stream: { type: 'boolean', nullable: true },
     stream_options: { type: 'object', properties: { include_usage: { type: 'boolean' } }, nullable: true },
-    user: { type: 'string', maxLength: 200, description: "Whose conversation this is (else the X-Jelly-User header, else one derived from the API key)" },
+    user: { type: 'string', maxLength: 200, description: 'Whose conversation this is (else the X-Jelly-User header, else one derived from the API key)' },
   },
   required: ['model', 'messages'],
 }
@@ -136,12 +147,13 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
   const model = { id: MODEL_ID, object: 'model' as const, created, owned_by: 'jellychat' }
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body, retryAfter } = toOpenAiError(error)
-    if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed')
+    const { status, body, retryAfter } = toOpenAiError(error, request.log)
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
     return reply.code(status).send(body)
   })
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(toOpenAiError(new OpenAiError(404, `Unknown request URL: ${request.method} ${request.url}`)).body))
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(toOpenAiError(new OpenAiError(404, `Unknown request URL: ${request.method} ${request.url}`), request.log).body),
+  )
 
   // API_KEYS set: every /v1 request needs one of them, compared in constant time.
   app.addHook('onRequest', async (request) => {
@@ -177,7 +189,8 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
       // The same checks and words as every other transport.
       const application = header(request, 'x-jelly-application')
       const checked = validateTurn({ user_token: userToken, message, ...(application ? { application } : {}) })
-      if ('error' in checked) throw new OpenAiError(400, checked.error.replace(/^message\b/, 'the last user message').replace(/^user_token\b/, 'user'), paramOf(checked.error))
+      if ('error' in checked)
+        throw new OpenAiError(400, checked.error.replace(/^message\b/, 'the last user message').replace(/^user_token\b/, 'user'), paramOf(checked.error))
       const incoming = { userToken, message, application: application ?? null, transport: 'openai' as const, ip: request.ip }
       const id = completionId()
       const created = Math.floor(Date.now() / 1000)
@@ -194,7 +207,13 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
           jelly: { message_id: turn.messageId },
         }
       }
-      return streamCompletion(reply, request, { id, created, message, includeUsage: body.stream_options?.include_usage === true, run: (emit) => chat.handleMessage(incoming, emit) })
+      return streamCompletion(reply, request, {
+        id,
+        created,
+        message,
+        includeUsage: body.stream_options?.include_usage === true,
+        run: (emit) => chat.handleMessage(incoming, emit),
+      })
     },
   })
 
@@ -237,10 +256,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
         })
       },
       // OpenAI's way to fail mid-stream: a data line with an error object (SDKs raise it).
-      lateError: (error) => {
-        logTurnFailure(request.log, error, 'openai')
-        return sseData(toOpenAiError(error).body)
-      },
+      lateError: (error) => sseData(toOpenAiError(error, request.log).body),
     })
   }
 }

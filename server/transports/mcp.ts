@@ -12,11 +12,12 @@ import type { Logger } from 'pino'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import type { Tool } from '../../tools/types.ts'
-import { createToolRunner, type ToolRunner } from '../../agent/run-tool-calls.ts'
+import { MAX_RESULT_CHARS, type ToolRunner } from '../../agent/run-tool-calls.ts'
 import { createMessageValidator } from '../message-input.ts'
-import { logTurnFailure, userFacingError, type ChatService } from '../chat-service.ts'
+import type { ChatService } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 import { bearerToken, errorStatus, tokenFromApiKey } from '../openai-compat.ts'
 
 const SERVER_INFO = { name: 'jelly', version: '1.0.0' }
@@ -25,15 +26,17 @@ const INSTRUCTIONS =
 
 const ASK_JELLY = 'ask_jelly'
 
-/** One tool call through the agent's tool path: the same validation, timeout and result handling as a model's call. */
-async function runJellyTool(runner: ToolRunner, name: string, args: unknown, options: { signal: AbortSignal; log: Logger }) {
-  const [result] = await runner.run([{ id: 'mcp', name, arguments: JSON.stringify(args ?? {}) }], { ...options, emit: () => undefined })
-  return result
+/** One tool call through the agent's tool runner: the same validation, timeout and result cap as a model's call. */
+async function runJellyTool(runner: ToolRunner, name: string, args: unknown, options: { signal: AbortSignal; log: Logger }): Promise<CallToolResult> {
+  const outcome = await runner.runTool(name, args ?? {}, options)
+  if (!outcome.ok) return { content: [{ type: 'text', text: outcome.error }], isError: true }
+  const text = typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result)
+  return { content: [{ type: 'text', text: text.length <= MAX_RESULT_CHARS ? text : `${text.slice(0, MAX_RESULT_CHARS)}… (truncated)` }] }
 }
 
-export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, chat, config }) => {
-  const runner = createToolRunner(tools, config.toolTimeoutMs)
-  const toolList = listTools(tools, config.maxMessageChars)
+export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: runner, chat, config }) => {
+  // Without a tool runner (an app composed for some tests) only ask_jelly is offered.
+  const toolList = listTools(runner?.tools ?? [], config.maxMessageChars)
   const known = new Set(toolList.map((tool) => tool.name))
   const validateTurn = createMessageValidator(config.maxMessageChars)
 
@@ -43,24 +46,33 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools, ch
     const log = request.log as unknown as Logger
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolList }))
     server.setRequestHandler(CallToolRequestSchema, async ({ params }, extra): Promise<CallToolResult> => {
-      if (!known.has(params.name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Available tools: ${[...known].join(', ')}`)
       if (params.name === ASK_JELLY) {
         const progressToken = params._meta?.progressToken
         let progress = 0
         return askJelly(chat, validateTurn, request, log, params.arguments ?? {}, (line) => {
-          if (progressToken !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message: line } })
+          if (progressToken !== undefined)
+            void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message: line } })
         })
       }
-      const result = await runJellyTool(runner, params.name, params.arguments, { signal: extra.signal, log })
-      return { content: [{ type: 'text', text: result.content }], isError: !result.ok }
+      if (!runner || !known.has(params.name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Available tools: ${[...known].join(', ')}`)
+      return runJellyTool(runner, params.name, params.arguments, { signal: extra.signal, log })
     })
     return server
   }
 
-  const jsonRpc = { type: 'object', description: 'A JSON-RPC 2.0 message of the Model Context Protocol', properties: { jsonrpc: { type: 'string', enum: ['2.0'] } }, required: ['jsonrpc'] }
+  const jsonRpc = {
+    type: 'object',
+    description: 'A JSON-RPC 2.0 message of the Model Context Protocol',
+    properties: { jsonrpc: { type: 'string', enum: ['2.0'] } },
+    required: ['jsonrpc'],
+  }
   const jsonRpcError = {
     type: 'object',
-    properties: { jsonrpc: { type: 'string' }, id: { description: 'the request id, or null' }, error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } } },
+    properties: {
+      jsonrpc: { type: 'string' },
+      id: { description: 'the request id, or null' },
+      error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } },
+    },
   }
 
   app.post('/mcp', {
@@ -136,7 +148,7 @@ function listTools(tools: Tool[], maxMessageChars: number): McpTool[] {
   const askJellyTool: McpTool = {
     name: ASK_JELLY,
     description:
-      'Ask Jelly, the DeFiChain assistant, a whole question in plain words. Jelly picks her tools herself (wiki, live chain data, calculator), answers in the user\'s language and remembers earlier questions of the same user_token. The turn is stored in her chat history.',
+      "Ask Jelly, the DeFiChain assistant, a whole question in plain words. Jelly picks her tools herself (wiki, live chain data, calculator), answers in the user's language and remembers earlier questions of the same user_token. The turn is stored in her chat history.",
     inputSchema: {
       type: 'object',
       properties: {
@@ -144,7 +156,8 @@ function listTools(tools: Tool[], maxMessageChars: number): McpTool[] {
         user_token: {
           type: 'string',
           maxLength: 200,
-          description: 'Whose conversation this is, to keep follow-up questions in context. Default: one derived from the Authorization header, else a new conversation (its token is returned).',
+          description:
+            'Whose conversation this is, to keep follow-up questions in context. Default: one derived from the Authorization header, else a new conversation (its token is returned).',
         },
       },
       required: ['message'],
@@ -187,8 +200,7 @@ async function askJelly(
       structuredContent: { answer: turn.answer, message_id: turn.messageId, user_token: checked.value.user_token },
     }
   } catch (error) {
-    logTurnFailure(log, error, 'mcp')
-    return fail(refusalMessage(error) ?? userFacingError(error))
+    return fail(refusalMessage(error) ?? socketError(error, log, 'mcp').error)
   }
 }
 
