@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../services.ts'
+import { HISTORY_PAGE } from '../chat-service.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
 import { acceptsEventStream } from '../transports/event-stream.ts'
 import { streamUserMessage } from '../transports/sse.ts'
@@ -36,8 +37,8 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
       },
     },
     handler: async (request, reply) => {
-      const { user_token, message, application } = request.body
-      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.ip }
+      const { user_token, message, application, client_message_id } = request.body
+      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.ip, clientMessageId: client_message_id }
       if (acceptsEventStream(request.headers.accept)) {
         return streamUserMessage(chat, { ...incoming, transport: 'sse' }, reply, request.log, config.sseKeepAliveMs)
       }
@@ -47,16 +48,24 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     },
   })
 
-  app.post<{ Body: { user_token: string } }>('/history', {
+  app.post<{ Body: { user_token: string; limit?: number; before?: number } }>('/history', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
       body: {
         type: 'object',
-        properties: { user_token: userMessageSchema(config.maxMessageChars).properties.user_token },
+        description: `The user's messages, oldest first: the last \`limit\` (default ${HISTORY_PAGE.default}) before message id \`before\` (default: the newest). For the page before, send \`before\` = the first id of this one. Reading stores nothing; a token that never sent a message gets Jelly's greeting (id 0).`,
+        properties: {
+          user_token: userMessageSchema(config.maxMessageChars).properties.user_token,
+          limit: { type: 'integer', minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default },
+          before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+        },
         required: ['user_token'],
       },
       response: { 200: { type: 'array', items: historyEntry }, '4xx': errorReply, '5xx': errorReply },
     },
-    handler: async (request) => chat.history(request.body.user_token, null),
+    handler: async (request) => {
+      const { user_token, limit, before } = request.body
+      return chat.history(user_token, { limit, before })
+    },
   })
 }
