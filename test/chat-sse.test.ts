@@ -81,6 +81,16 @@ t.test('offline server', async (t) => {
     )
   })
 
+  t.test('a retry with the same client_message_id streams the stored answer again', async (t) => {
+    const send = () => postStream(url, { user_token: 'sse-retry', message: QUESTION, client_message_id: 'sse-retry-1' }).then(collect)
+    const first = (await send()).filter((m) => m.event === 'final_message')
+    const again = (await send()).filter((m) => m.event === 'final_message')
+    t.equal(first.length, 1)
+    t.same(JSON.parse(again[0].data), JSON.parse(first[0].data), 'the same answer and message_id')
+    const history = (await postJson(`${server.url}/history`, { user_token: 'sse-retry' })).body
+    t.equal(history.filter((row: any) => row.message_type === 'human').length, 1, 'the message is stored once')
+  })
+
   t.test('without the Accept header the reply is JSON as before', async (t) => {
     const reply = await postJson(url, { user_token: 'sse-plain', message: QUESTION })
     t.equal(reply.status, 200)
