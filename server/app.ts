@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
 import { openaiRoutes } from './routes/openai.ts'
 import { mcpRoute } from './transports/mcp.ts'
+import { chatPage } from './routes/page.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -63,5 +64,6 @@ export async function buildApp(services: AppServices) {
   await app.register(statusRoutes, services)
   await app.register(openaiRoutes, { ...services, prefix: '/v1' })
   await app.register(mcpRoute, services)
+  if (config.page) await app.register(chatPage)
   return app
 }

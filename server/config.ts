@@ -31,6 +31,8 @@ export interface Config {
   apiKeys: string[]
   /** Interval of keep-alive comments on server-sent event streams (SSE /user_message, /v1 streaming). */
   sseKeepAliveMs: number
+  /** Serve the chat page at `/`; off for API-only deployments. */
+  page: boolean
 }
 
 export class ConfigError extends Error {}
@@ -78,6 +80,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingestOnStart: ingestJobs(env),
     apiKeys: list(env, 'API_KEYS'),
     sseKeepAliveMs: int(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 600_000),
+    page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
   }
 }
 
