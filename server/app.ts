@@ -21,6 +21,8 @@ import { registerCors } from './plugins/cors.ts'
 import { registerRateLimit } from './plugins/rate-limit.ts'
 import { registerSwagger } from './plugins/swagger.ts'
 import { registerHelmet } from './plugins/helmet.ts'
+import { openaiRoutes } from './routes/openai.ts'
+import { mcpRoute } from './transports/mcp.ts'
 import { chatPage } from './routes/page.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
@@ -104,6 +106,8 @@ export async function buildApp(appServices: AppServices, options: AppOptions = {
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
   await app.register(metricsRoute, services)
+  await app.register(openaiRoutes, { ...services, prefix: '/v1' })
+  await app.register(mcpRoute, services)
   if (config.page) await app.register(chatPage)
   return app
 }

@@ -34,6 +34,10 @@ export interface Config {
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
+  /** Bearer keys for /v1 (OpenAI-compatible API); empty: /v1 is open. */
+  apiKeys: string[]
+  /** Interval of keep-alive comments on server-sent event streams (SSE /user_message, /v1 streaming). */
+  sseKeepAliveMs: number
   /** Serve the chat page at `/`; off for API-only deployments. */
   page: boolean
   /** Run the INGEST_ON_START jobs again this often (ms); undefined: only at start. */
@@ -116,6 +120,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxTurnsInFlight: int(env, 'OVERLOAD_MAX_TURNS', 200, 0, 1_000_000),
     maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
     trustProxy: trustProxy(env),
+    apiKeys: list(env, 'API_KEYS'),
+    sseKeepAliveMs: int(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 600_000),
     page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
   }
 }
@@ -169,6 +175,13 @@ function trustProxy(env: Env): Config['trustProxy'] {
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim()
   return value ? value : undefined
+}
+
+function list(env: Env, name: string): string[] {
+  return (optional(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
 }
 
 export const MIN_ADMIN_TOKEN_CHARS = 16

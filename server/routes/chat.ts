@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../services.ts'
 import { HISTORY_PAGE } from '../chat-service.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
+import { acceptsEventStream } from '../transports/event-stream.ts'
+import { streamUserMessage } from '../transports/sse.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
@@ -26,7 +28,13 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
       tags: ['chat'],
       body: userMessageSchema(config.maxMessageChars),
       response: {
-        200: { type: 'object', properties: { response: { type: 'string' }, message_id: { type: 'integer' } }, required: ['response', 'message_id'] },
+        200: {
+          description:
+            'application/json: the stored answer. With `Accept: text/event-stream`: a text/event-stream of `tool_start`, `final_answer_token`, `final_message` and `error` events (JSON data as on Socket.IO), ending after `final_message` or `error`.',
+          type: 'object',
+          properties: { response: { type: 'string' }, message_id: { type: 'integer' } },
+          required: ['response', 'message_id'],
+        },
         400: { description: 'Bad input, naming the field', ...errorReply },
         429: { description: 'Refused by a limit; Retry-After says when to try again', ...errorReply },
         503: { description: 'Overloaded or restarting; Retry-After says when to try again', ...errorReply },
@@ -34,14 +42,15 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
         '5xx': errorReply,
       },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { user_token, message, application, client_message_id } = request.body
-      // REST has no stream: the answer is returned once the turn is stored.
-      const reply = await chat.handleMessage(
-        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.clientIp, clientMessageId: client_message_id },
-        () => undefined,
-      )
-      return { response: reply.answer, message_id: reply.messageId }
+      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.clientIp, clientMessageId: client_message_id }
+      if (acceptsEventStream(request.headers.accept)) {
+        return streamUserMessage(chat, { ...incoming, transport: 'sse' }, reply, request.log, config.sseKeepAliveMs)
+      }
+      // Plain REST has no stream: the answer is returned once the turn is stored.
+      const turn = await chat.handleMessage({ ...incoming, transport: 'rest' }, () => undefined)
+      return { response: turn.answer, message_id: turn.messageId }
     },
   })
 
