@@ -4,7 +4,9 @@
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
-import { deadline } from '../tools/deadline.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
+import { abortable, deadline } from '../tools/deadline.ts'
+import { TurnWaitTimeoutError, type UserTurns } from './user-turns.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -19,38 +21,48 @@ export type EmitChatEvent = (event: ChatEvent) => void
 
 export class ServiceUnavailableError extends Error {}
 
+/** The database is away, hangs, or the user's previous turn would not end: the client should try again. */
+export class TurnUnavailableError extends ServiceUnavailableError {}
+
+// Storing an answer the agent finished after the turn deadline (its fallback) still gets this long.
+const STORE_GRACE_MS = 2000
+
 export interface ChatServiceOptions {
   repository: ChatRepository
   agent: Agent
   log: Logger
   historyWindow: number
   turnTimeoutMs: number
+  userTurns: UserTurns
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs }: ChatServiceOptions) {
-  // Turns of one user run one after the other; the map holds each user's tail.
-  const userQueues = new Map<string, Promise<unknown>>()
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, userTurns }: ChatServiceOptions) {
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
 
   async function handleMessage(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
     if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
-    const previous = userQueues.get(userToken) ?? Promise.resolve()
-    const turn = previous.then(() => runTurn(userToken, message, application, safely(emit)))
+    const turn = userTurns.run(userToken, () => runTurn(userToken, message, application, safely(emit))).catch(unavailable)
     const tail = turn.catch(() => undefined)
-    userQueues.set(userToken, tail)
     inFlight.add(tail)
-    void tail.then(() => {
-      inFlight.delete(tail)
-      if (userQueues.get(userToken) === tail) userQueues.delete(userToken)
-    })
+    void tail.then(() => inFlight.delete(tail))
     return turn
   }
 
   async function runTurn(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
     const started = performance.now()
-    const userId = await repository.ensureUser(userToken, GREETING, application)
-    const history = await repository.addHumanMessage(userId, message, application, historyWindow)
+    // The whole turn, storage included: a database that hangs cannot hold it longer.
+    const turnDeadline = deadline(turnTimeoutMs)
+    const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
+    let userId: number
+    let history: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
+    try {
+      userId = await bounded(repository.ensureUser(userToken, GREETING, application))
+      history = await bounded(repository.addHumanMessage(userId, message, application, historyWindow))
+    } catch (error) {
+      turnDeadline.release()
+      throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+    }
     const turnLog = log.child({ userId, application })
 
     // Tool lines are stored in the order they start, without holding up the agent.
@@ -65,7 +77,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     }
 
     let result: AgentResult
-    const turnDeadline = deadline(turnTimeoutMs)
     try {
       result = await agent.run({
         message,
@@ -81,8 +92,15 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     } finally {
       turnDeadline.release()
     }
-    await toolWrites
-    await repository.completeTurn(userId, message, result.answer, application)
+    const store = deadline(Math.max(STORE_GRACE_MS, turnTimeoutMs - elapsed(started)))
+    try {
+      await abortable(toolWrites, store.signal)
+      await abortable(repository.completeTurn(userId, message, result.answer, application), store.signal)
+    } catch (error) {
+      throw store.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+    } finally {
+      store.release()
+    }
     emit({ type: 'final_message', message: result.answer })
     turnLog.info(
       {
@@ -118,6 +136,19 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
 
 export type ChatService = ReturnType<typeof createChatService>
 
+const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
+
+// Failures the client should simply retry become 503s / error events in words.
+function unavailable(error: unknown): never {
+  if (error instanceof TurnWaitTimeoutError) {
+    throw new TurnUnavailableError('Jelly is still answering your previous message 🪼 Please send this one again in a moment.', { cause: error })
+  }
+  if (isDatabaseUnavailable(error)) {
+    throw new TurnUnavailableError('Jelly cannot reach its database right now 🪼 Please send your message again in a moment.', { cause: error })
+  }
+  throw error
+}
+
 // A client that vanished mid-turn must not break the turn.
 function safely(emit: EmitChatEvent): EmitChatEvent {
   return (event) => {
@@ -134,7 +165,8 @@ function elapsed(started: number): number {
 }
 
 export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
-  if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
+  if (error instanceof TurnUnavailableError) log.error({ err: error.cause, transport }, `turn failed: ${error.message}`)
+  else if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
   else log.error({ err: error, transport }, 'turn failed')
 }
 

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase } from '../db/connect.ts'
+import { connectDatabase, type Sql } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
@@ -15,6 +15,10 @@ import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { createChatService } from './chat-service.ts'
 import { buildApp } from './app.ts'
+import { createUserTurns, STALE_AFTER_MS } from './user-turns.ts'
+import { turnQueue } from '../db/turn-queue.ts'
+import { tryLease } from '../db/leases.ts'
+import { randomUUID } from 'node:crypto'
 
 export interface RunningServer {
   url: string
@@ -49,15 +53,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
           prices: config.llmPrices,
         })
       : offline
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
+    // The embedded database belongs to this process alone: no other instance to order turns with.
+    const userTurns = createUserTurns({ queue: db.embedded ? undefined : turnQueue(db.sql, STALE_AFTER_MS), waitTimeoutMs: config.turnQueueTimeoutMs, log: logger })
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, userTurns })
     const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port
-    logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+    logger.info({ port, database: db.where, pooler: db.transactionPooler ? 'transaction' : undefined, mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
 
     const ingestion = new AbortController()
-    const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
+    const ingesting = config.ingestOnStart.length ? ingestOnceAtATime(db.sql, logger, () => ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)) : Promise.resolve()
 
     let stopping: Promise<void> | undefined
     return {
@@ -70,6 +76,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
           if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
           await app.close()
           await ingesting
+          userTurns.close()
           await db.close()
           logger.info('stopped')
         })()),
@@ -77,5 +84,22 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   } catch (error) {
     await db.close()
     throw error
+  }
+}
+
+// Instances sharing a database ingest one at a time: while one holds the lease,
+// the others leave it to that one (ingestion is incremental, a later start refreshes).
+async function ingestOnceAtATime(sql: Sql, logger: Logger, ingest: () => Promise<void>): Promise<void> {
+  let lease
+  try {
+    lease = await tryLease(sql, 'ingest-on-start', randomUUID(), 60_000)
+  } catch (error) {
+    return logger.error({ err: error }, 'ingestion on start failed: could not take its lease')
+  }
+  if (!lease) return logger.info('ingestion on start skipped: another instance is ingesting')
+  try {
+    await ingest()
+  } finally {
+    await lease.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the ingestion lease'))
   }
 }
