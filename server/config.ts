@@ -11,6 +11,8 @@ export interface Config {
   databaseStatementTimeoutMs: number
   /** `transaction` behind Supavisor's port 6543 or PgBouncer; undefined: detected from the URL. */
   databasePooler: 'transaction' | 'direct' | undefined
+  /** Server pings on /ws connections, so proxies keep them open. */
+  wsPingIntervalMs: number
   /** How long a message may wait for the same user's previous turn (on another instance too). */
   turnQueueTimeoutMs: number
   dataDir: string
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     toolTimeoutMs: int(env, 'TOOL_TIMEOUT_MS', 15_000, 100, 300_000),
     turnTimeoutMs: int(env, 'TURN_TIMEOUT_MS', 60_000, 1000, 600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 25_000, 100, 3_600_000),
     turnQueueTimeoutMs: int(env, 'TURN_QUEUE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
     ingestOnStart: ingestJobs(env),

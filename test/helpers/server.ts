@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import { loadConfig } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
-import { freshDataDir } from './data-dir.ts'
+import { databaseUrlFor, freshDataDir } from './data-dir.ts'
 
 export interface TestServer {
   url: string
@@ -21,7 +21,7 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-    ...env,
+    ...withTestDatabase(dataDir, env),
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -37,4 +37,10 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
   }
   t.teardown(stop)
   return { url: server.url, logs, port: server.port, dataDir, stop }
+}
+
+/** env with the DATABASE_URL that stands for its DATA_DIR under TEST_DATABASE_URL (unless it names one). */
+export function withTestDatabase(dataDir: string | undefined, env: Record<string, string>): Record<string, string> {
+  const databaseUrl = dataDir && !env.DATABASE_URL ? databaseUrlFor(dataDir) : undefined
+  return databaseUrl ? { ...env, DATABASE_URL: databaseUrl } : env
 }
