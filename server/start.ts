@@ -97,9 +97,11 @@ async function ingestOnceAtATime(sql: Sql, logger: Logger, ingest: () => Promise
     return logger.error({ err: error }, 'ingestion on start failed: could not take its lease')
   }
   if (!lease) return logger.info('ingestion on start skipped: another instance is ingesting')
+  logger.info('ingestion on start: running (this instance holds the lease)')
   try {
     await ingest()
   } finally {
+    logger.info('ingestion on start: done')
     await lease.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the ingestion lease'))
   }
 }
