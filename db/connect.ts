@@ -59,6 +59,9 @@ async function connectUrl(databaseUrl: string, options: DatabaseOptions): Promis
     connect_timeout: Math.ceil((options.databaseConnectTimeoutMs ?? 10_000) / 1000),
     // Idle connections go back to the server (or the pooler) after a while.
     idle_timeout: 60,
+    // Seconds between reconnection attempts. postgres.js grows them to 20 s, so
+    // a server back after a restart would wait that long; a second is enough.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1),
     // A transaction pooler hands each transaction to any server connection: a
     // statement prepared on one is unknown on the next.
     prepare: !transactionPooler,

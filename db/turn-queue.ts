@@ -9,8 +9,8 @@ export interface TurnQueue {
   /** The user's lowest ticket whose holder is alive. */
   head(userKey: string): Promise<number | undefined>
   leave(ticket: number): Promise<void>
-  /** Keeps the tickets alive and drops long-dead ones. */
-  heartbeat(tickets: number[]): Promise<void>
+  /** Keeps `alive` tickets alive, removes `done` ones (whose leave failed) and long-dead ones. */
+  heartbeat(alive: number[], done: number[]): Promise<void>
 }
 
 export function turnQueue(sql: Sql, staleAfterMs: number): TurnQueue {
@@ -34,10 +34,13 @@ export function turnQueue(sql: Sql, staleAfterMs: number): TurnQueue {
     async leave(ticket) {
       await sql`delete from turn_queue where id = ${ticket}`
     },
-    async heartbeat(tickets) {
+    async heartbeat(alive, done) {
       await sql`
-        with dead as (delete from turn_queue where heartbeat_at < now() - make_interval(secs => ${staleSeconds * 10}))
-        update turn_queue set heartbeat_at = now() where id = any(${tickets}::bigint[])`
+        with gone as (
+          delete from turn_queue
+          where id = any(${done}::bigint[]) or heartbeat_at < now() - make_interval(secs => ${staleSeconds * 10})
+        )
+        update turn_queue set heartbeat_at = now() where id = any(${alive}::bigint[])`
     },
   }
 }

@@ -34,11 +34,17 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
   const { queue, waitTimeoutMs, log } = options
   const lanes = new Map<string, Lane>()
   const held = new Set<number>()
+  // Tickets whose turn ended but whose removal failed (the database was away): retried with each heartbeat.
+  const leaving = new Set<number>()
   let heartbeatFailing = false
   const heartbeat = setInterval(() => {
-    if (!queue || !held.size) return
-    queue.heartbeat([...held]).then(
-      () => (heartbeatFailing = false),
+    if (!queue || !(held.size || leaving.size)) return
+    const done = [...leaving]
+    queue.heartbeat([...held], done).then(
+      () => {
+        heartbeatFailing = false
+        done.forEach((id) => leaving.delete(id))
+      },
       (error: unknown) => {
         if (!heartbeatFailing) log.warn({ err: error }, 'turn queue heartbeat failed')
         heartbeatFailing = true
@@ -55,26 +61,29 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
     const result = (async () => {
       let id: number | undefined
       try {
-        await abortable(lane.settled, wait.signal)
-        if (ticket && queue) {
-          id = await abortable(ticket, wait.signal)
-          held.add(id)
-          await waitForHead(queue, key, id, wait.signal)
+        try {
+          await abortable(lane.settled, wait.signal)
+          if (ticket && queue) {
+            id = await abortable(ticket, wait.signal)
+            held.add(id)
+            await waitForHead(queue, key, id, wait.signal)
+          }
+        } catch (error) {
+          if (!wait.expired()) throw error
+          throw new TurnWaitTimeoutError(`waited ${waitTimeoutMs} ms for the previous turn`)
+        } finally {
+          wait.release()
         }
-      } catch (error) {
-        if (!wait.expired()) throw error
-        throw new TurnWaitTimeoutError(`waited ${waitTimeoutMs} ms for the previous turn`)
-      } finally {
-        wait.release()
-        // Taken after the wait gave up: give it back once it exists.
-        if (ticket && queue && id === undefined) void ticket.then((late) => queue.leave(late)).catch(() => undefined)
-      }
-      try {
         return await turn()
       } finally {
-        if (id !== undefined) held.delete(id)
-        // A ticket that cannot be removed now stops beating and expires.
-        if (queue && id !== undefined) await queue.leave(id).catch((error: unknown) => log.warn({ err: error }, 'could not leave the turn queue'))
+        if (queue && id !== undefined) {
+          const ticketId = id
+          held.delete(ticketId)
+          await queue.leave(ticketId).catch(() => leaving.add(ticketId))
+        } else if (queue && ticket) {
+          // Taken after the wait gave up: give it back once it exists.
+          void ticket.then((late) => queue.leave(late).catch(() => leaving.add(late)), () => undefined)
+        }
       }
     })()
     const next: Lane = {

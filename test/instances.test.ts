@@ -28,14 +28,16 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
   const env = { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' }
   const [a, b] = await Promise.all([spawnServer(t, env), spawnServer(t, env)])
 
-  // Warm: a cold process's first request can take longer than the gaps below.
-  await Promise.all([a, b].map((server) => postJson(`${server.url}/user_message`, { user_token: `warm-${server.port}`, message: question(0) })))
+  // Warm (code and connection pools): a cold process's first requests can take longer than the gaps below.
+  await Promise.all([a, b, a, b, a, b].map((server, i) => postJson(`${server.url}/user_message`, { user_token: `warm-${i}`, message: question(0) })))
   model.reset()
-  // Alternating instances, 100 ms apart: each arrives while earlier ones still wait or run.
+  // Alternating instances, 200 ms apart, while a turn takes about 350 ms: each
+  // arrives while earlier ones still wait or run. (Arrival is when the instance
+  // takes its ticket in the database, a round trip after the request arrives.)
   const sent = [1, 2, 3, 4, 5, 6]
   const replies = await Promise.all(
     sent.map(async (k, i) => {
-      await sleep(i * 100)
+      await sleep(i * 200)
       return postJson(`${(i % 2 ? b : a).url}/user_message`, { user_token: 'shared-user', message: question(k) })
     }),
   )
