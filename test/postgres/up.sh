@@ -79,6 +79,13 @@ shared_buffers = 64MB
 fsync = off
 full_page_writes = off
 CONF
+# TLS with a throwaway self-signed certificate, for sslmode=require.
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >/dev/null 2>&1
+  chown postgres:postgres "$dir/data/server.key" "$dir/data/server.crt" 2>/dev/null || true
+  chmod 600 "$dir/data/server.key"
+  echo "ssl = on" >>"$dir/data/postgresql.conf"
+fi
 as_postgres $PG_BIN/pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 30 start >&2
 echo "postgres://postgres:$password@127.0.0.1:$port/postgres"
 
