@@ -1,8 +1,10 @@
 // The backend's own time per turn through the LLM loop: the real server in a
 // child process, a fake provider that answers at once, Socket.IO clients.
 // Own time = turn latency seen by the client minus the time the fake spent.
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+// `--backend=postgres` runs the server on a throwaway PostgreSQL 15 cluster
+// (test/postgres/up.sh) instead of the embedded PGlite; its CPU is counted too.
+import { execFileSync, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -18,10 +20,15 @@ const ANSWER = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' ðŸ
 const fake = await startFakeOpenAI((request) =>
   request.messages.at(-1)?.role === 'tool' ? { content: ANSWER } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] },
 )
+const backend = process.argv.find((arg) => arg.startsWith('--backend='))?.slice('--backend='.length) ?? 'embedded'
+if (backend !== 'embedded' && backend !== 'postgres') throw new Error(`--backend must be embedded or postgres, got ${backend}`)
+const databaseUrl = backend === 'postgres' ? execFileSync('bash', ['test/postgres/up.sh'], { encoding: 'utf8' }).trim() : undefined
+const postmasterPid = databaseUrl ? Number(readFileSync(`/tmp/jelly-pg-${new URL(databaseUrl).port}/data/postmaster.pid`, 'utf8').split('\n')[0]) : undefined
 const port = await freePort()
 const dataDir = await mkdtemp(join(tmpdir(), 'jelly-bench-'))
+console.log(`backend: ${backend === 'postgres' ? 'PostgreSQL 15 (server CPU includes the database processes)' : 'embedded PGlite (in the server process)'}`)
 const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const url = `http://127.0.0.1:${port}`
@@ -36,6 +43,7 @@ try {
   await new Promise((resolve) => server.once('exit', resolve))
   await fake.close()
   await rm(dataDir, { recursive: true, force: true })
+  if (databaseUrl) execFileSync('bash', ['test/postgres/down.sh', databaseUrl], { stdio: 'ignore' })
 }
 
 async function run(conversations: number, thinkMs: number) {
@@ -101,11 +109,29 @@ async function waitForHealth(base: string) {
   throw new Error('the server did not start')
 }
 
-/** CPU time the server process (all its threads) has used so far, from /proc (Linux). */
+/** CPU time the server process (all its threads) and, on PostgreSQL, the database's processes have used so far (Linux). */
 function serverCpuMs(): number {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  if (!postmasterPid) return processCpuMs(server.pid!)
+  // The postmaster and its children (one backend per connection); the children of exited ones are not counted.
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => statFields(Number(pid))?.[1] === String(postmasterPid))
+  return processCpuMs(server.pid!) + processCpuMs(postmasterPid) + children.reduce((sum, pid) => sum + processCpuMs(Number(pid)), 0)
+}
+
+function processCpuMs(pid: number): number {
+  const fields = statFields(pid)
   // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : 0
+}
+
+/** Fields after the command name of /proc/<pid>/stat: [0] state, [1] parent pid, â€¦ */
+function statFields(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  } catch {
+    return undefined
+  }
 }
 
 /** Resident memory of the server process (Linux). */
