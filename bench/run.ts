@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 
 // The agent loop on both backends: the embedded PGlite and a throwaway PostgreSQL 15.
-const BENCHMARKS = [['bench/agent-loop.ts', '--backend=embedded'], ['bench/agent-loop.ts', '--backend=postgres'], ['bench/knowledge.ts']]
+const BENCHMARKS = [['bench/versus-relay.ts'], ['bench/agent-loop.ts', '--backend=embedded'], ['bench/agent-loop.ts', '--backend=postgres'], ['bench/knowledge.ts']]
 
 let failed = false
 for (const [file, ...args] of BENCHMARKS) {

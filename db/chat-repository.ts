@@ -74,14 +74,18 @@ export function chatRepository(sql: Sql) {
                 values (${userId}, 'tool', ${content}, ${application})`
     },
 
-    /** Stores Jelly's answer and the question/answer pair together. */
-    async completeTurn(userId: number, question: string, answer: string, application: string | null): Promise<void> {
-      await sql`
+    /** Stores Jelly's answer and the question/answer pair together; returns the answer's message id. */
+    async completeTurn(userId: number, question: string, answer: string, application: string | null): Promise<number> {
+      const [row] = await sql<{ id: string }[]>`
         with jelly as (
           insert into chat_messages (user_id, message_type, content, application)
           values (${userId}, 'jelly', ${answer}, ${application})
+          returning id
+        ), pair as (
+          insert into qa (question, answer) values (${question}, ${answer})
         )
-        insert into qa (question, answer) values (${question}, ${answer})`
+        select id from jelly`
+      return Number(row.id)
     },
 
     async history(userId: number): Promise<StoredMessage[]> {

@@ -14,7 +14,7 @@ export const GREETING =
 export type ChatEvent =
   | { type: 'tool_start'; tool_name: string }
   | { type: 'final_answer_token'; token: string }
-  | { type: 'final_message'; message: string }
+  | { type: 'final_message'; message: string; message_id: number }
   | { type: 'error'; error: string }
 
 export type EmitChatEvent = (event: ChatEvent) => void
@@ -26,6 +26,26 @@ export class TurnUnavailableError extends ServiceUnavailableError {}
 
 // Storing an answer the agent finished after the turn deadline (its fallback) still gets this long.
 const STORE_GRACE_MS = 2000
+
+export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
+
+/** One user message as every transport hands it to the message path. */
+export interface IncomingMessage {
+  userToken: string
+  message: string
+  application: string | null
+  transport: Transport
+  /** The client's address, for per-IP limits. */
+  ip?: string
+  /** The client's own id for this message, so a retry returns the stored answer. */
+  clientMessageId?: string
+}
+
+export interface TurnReply {
+  answer: string
+  /** Id of Jelly's stored answer (as in /history). */
+  messageId: number
+}
 
 export interface ChatServiceOptions {
   repository: ChatRepository
@@ -40,16 +60,16 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
 
-  async function handleMessage(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+  async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
-    const turn = userTurns.run(userToken, () => runTurn(userToken, message, application, safely(emit))).catch(unavailable)
+    const turn = userTurns.run(input.userToken, () => runTurn(input, safely(emit))).catch(unavailable)
     const tail = turn.catch(() => undefined)
     inFlight.add(tail)
     void tail.then(() => inFlight.delete(tail))
     return turn
   }
 
-  async function runTurn(userToken: string, message: string, application: string | null, emit: EmitChatEvent): Promise<string> {
+  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
     // The whole turn, storage included: a database that hangs cannot hold it longer.
     const turnDeadline = deadline(turnTimeoutMs)
@@ -63,7 +83,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
       throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     }
-    const turnLog = log.child({ userId, application })
+    const turnLog = log.child({ userId, application, transport })
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
@@ -93,15 +113,16 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
     }
     const store = deadline(Math.max(STORE_GRACE_MS, turnTimeoutMs - elapsed(started)))
+    let messageId: number
     try {
       await abortable(toolWrites, store.signal)
-      await abortable(repository.completeTurn(userId, message, result.answer, application), store.signal)
+      messageId = await abortable(repository.completeTurn(userId, message, result.answer, application), store.signal)
     } catch (error) {
       throw store.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     } finally {
       store.release()
     }
-    emit({ type: 'final_message', message: result.answer })
+    emit({ type: 'final_message', message: result.answer, message_id: messageId })
     turnLog.info(
       {
         mode: result.mode,
@@ -115,7 +136,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return result.answer
+    return { answer: result.answer, messageId }
   }
 
   async function history(userToken: string, application: string | null) {

@@ -187,7 +187,7 @@ t.test('MAX_MESSAGE_CHARS=10 sets the limit on every transport', async (t) => {
 
   await checkSmallLimit(t, small, async () => {
     const ok = await postJson(`${small.url}/user_message`, { user_token: 'small', message: fits })
-    t.same(ok, { status: 200, body: { response: '1 + 2 + 34 = 37 🧮' } }, 'REST: 10 characters are fine')
+    t.match(ok, { status: 200, body: { response: '1 + 2 + 34 = 37 🧮', message_id: Number } }, 'REST: 10 characters are fine')
     const rejected = await postJson(`${small.url}/user_message`, { user_token: 'small', message: tooLong })
     t.equal(rejected.status, 400)
     t.match(rejected.body, { error: limit }, 'REST: 11 characters are too many')

@@ -62,6 +62,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
     t.equal(history.status, 200)
     checkOneTurnHistory(t, history.body, 'rest-app')
     t.equal(history.body[3].content, reply.body.response, 'the stored answer is the one returned')
+    t.equal(history.body[3].id, reply.body.message_id, 'message_id is the stored answer\'s id')
   })
 
   t.test('Socket.IO with an object', async (t) => {
@@ -88,12 +89,18 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
     const ack = await socket.timeout(10_000).emitWithAck('user_message', 'ack-user', QUESTION)
     t.match(ack, { response: ANSWER }, 'positional without application, with an ack')
     const object = await socket.timeout(10_000).emitWithAck('user_message', { user_token: 'ack-user', message: 'what is 2 plus 2?' })
-    t.same(object, { response: '2 + 2 = 4 🧮' }, 'object payload with an ack')
+    t.same(Object.keys(object).sort(), ['message_id', 'response'], 'the ack carries the answer and its message id')
+    t.equal(object.response, '2 + 2 = 4 🧮', 'object payload with an ack')
     const finals = recorder.events.slice(from).filter((event) => event.type === 'final_message')
     t.same(
       finals.map((event) => event.message),
       [ack.response, object.response],
       'the socket also got final_message for acked messages',
+    )
+    t.same(
+      finals.map((event) => event.message_id),
+      [ack.message_id, object.message_id],
+      'final_message and the ack name the same message id',
     )
     const history = (await postJson(`${server.url}/history`, { user_token: 'ack-user' })).body
     t.same(
@@ -111,7 +118,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
     checkStreamedTurn(t, events)
     for (const event of events) {
       const keys = Object.keys(event).sort()
-      const expected = { tool_start: ['tool_name', 'type'], final_answer_token: ['token', 'type'], final_message: ['message', 'type'] }[event.type]
+      const expected = { tool_start: ['tool_name', 'type'], final_answer_token: ['token', 'type'], final_message: ['message', 'message_id', 'type'] }[event.type]
       t.same(keys, expected, `${event.type} frame has exactly the contract's fields`)
     }
     checkOneTurnHistory(t, (await postJson(`${server.url}/history`, { user_token: 'ws-user' })).body, 'ws-app')
@@ -203,7 +210,7 @@ t.test('everything survives a restart on the same DATA_DIR', async (t) => {
   t.same(await getJson(`${second.url}/ready`), { status: 200, body: { status: 'ready' } })
 
   const next = await postJson(`${second.url}/user_message`, { user_token: 'durable', message: 'what is 1 plus 1?' })
-  t.same(next.body, { response: '1 + 1 = 2 🧮' }, 'the user can go on chatting')
+  t.match(next.body, { response: '1 + 1 = 2 🧮', message_id: Number }, 'the user can go on chatting')
   const history = (await postJson(`${second.url}/history`, { user_token: 'durable' })).body
   t.equal(history.length, 10, 'the new turn is appended to the old ones')
   t.ok(history[7].id > before[0].history[6].id, 'new ids continue after the old ones')

@@ -22,7 +22,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     schema: {
       body: userMessageSchema(config.maxMessageChars),
       response: {
-        200: { type: 'object', properties: { response: { type: 'string' } }, required: ['response'] },
+        200: { type: 'object', properties: { response: { type: 'string' }, message_id: { type: 'integer' } }, required: ['response', 'message_id'] },
         '4xx': errorReply,
         '5xx': errorReply,
       },
@@ -30,8 +30,11 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     handler: async (request) => {
       const { user_token, message, application } = request.body
       // REST has no stream: the answer is returned once the turn is stored.
-      const response = await chat.handleMessage(user_token, message, application ?? null, () => undefined)
-      return { response }
+      const reply = await chat.handleMessage(
+        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip },
+        () => undefined,
+      )
+      return { response: reply.answer, message_id: reply.messageId }
     },
   })
 

@@ -6,7 +6,7 @@ import type { AppServices } from '../app.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
 import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
 
-type Ack = (reply: { response: string } | { error: string }) => void
+type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
 export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
@@ -27,8 +27,9 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
       }
       const { user_token, message, application } = checked.value
       const emit = ({ type, ...payload }: ChatEvent) => void socket.emit(type, payload)
-      chat.handleMessage(user_token, message, application ?? null, emit).then(
-        (response) => ack?.({ response }),
+      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'socket.io' as const, ip: socket.handshake.address }
+      chat.handleMessage(incoming, emit).then(
+        (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {
           logTurnFailure(app.log, error, 'socket.io')
           socket.emit('error', { error: userFacingError(error) })

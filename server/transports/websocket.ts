@@ -7,7 +7,7 @@ import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service
 export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
-  app.get('/ws', { websocket: true }, (socket) => {
+  app.get('/ws', { websocket: true }, (socket, request) => {
     // Proxies close quiet connections (Fly after 60 s): a ping keeps them, and a
     // peer that missed the previous one's pong is gone.
     let alive = true
@@ -31,7 +31,8 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
       const checked = validate(body)
       if ('error' in checked) return send({ type: 'error', error: checked.error })
       const { user_token, message, application } = checked.value
-      chat.handleMessage(user_token, message, application ?? null, send).catch((error: unknown) => {
+      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip: request.ip }
+      chat.handleMessage(incoming, send).catch((error: unknown) => {
         logTurnFailure(app.log, error, 'websocket')
         send({ type: 'error', error: userFacingError(error) })
       })
