@@ -41,7 +41,7 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
       return postJson(`${(i % 2 ? b : a).url}/user_message`, { user_token: 'shared-user', message: question(k) })
     }),
   )
-  replies.forEach((reply, i) => t.same(reply, { status: 200, body: { response: calculatorAnswer(String(2 * sent[i])) } }, `message ${sent[i]} answered`))
+  replies.forEach((reply, i) => t.match(reply, { status: 200, body: { response: calculatorAnswer(String(2 * sent[i])) } }, `message ${sent[i]} answered`))
   t.equal(model.maxConcurrent, 1, "the user's turns never overlapped, across instances")
 
   const history = (await postJson(`${b.url}/history`, { user_token: 'shared-user' })).body
