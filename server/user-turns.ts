@@ -57,7 +57,8 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
     const lane = lanes.get(userToken) ?? { enqueued: Promise.resolve(), settled: Promise.resolve() }
     const wait = deadline(waitTimeoutMs)
     const key = queue ? userKey(userToken) : ''
-    const ticket = queue ? lane.enqueued.then(() => queue.enqueue(key)) : undefined
+    // Kept alive from the start: it may wait behind a long turn here first.
+    const ticket = queue ? lane.enqueued.then(() => queue.enqueue(key)).then((id) => (held.add(id), id)) : undefined
     const result = (async () => {
       let id: number | undefined
       try {
@@ -65,7 +66,6 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
           await abortable(lane.settled, wait.signal)
           if (ticket && queue) {
             id = await abortable(ticket, wait.signal)
-            held.add(id)
             await waitForHead(queue, key, id, wait.signal)
           }
         } catch (error) {
@@ -82,7 +82,13 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
           await queue.leave(ticketId).catch(() => leaving.add(ticketId))
         } else if (queue && ticket) {
           // Taken after the wait gave up: give it back once it exists.
-          void ticket.then((late) => queue.leave(late).catch(() => leaving.add(late)), () => undefined)
+          void ticket.then(
+            (late) => {
+              held.delete(late)
+              return queue.leave(late).catch(() => leaving.add(late))
+            },
+            () => undefined,
+          )
         }
       }
     })()

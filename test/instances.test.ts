@@ -56,7 +56,26 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
     'whole turns in arrival order, never interleaved',
   )
 
+  // A turn longer than a ticket's 5 s expiry: the one waiting behind it keeps its place by heartbeat.
+  model.onRequest = (request) => {
+    const asked = [...request.messages].reverse().find((message) => message.role === 'user')?.content
+    model.delayMs = asked === question(1) ? 2800 : 150
+  }
+  const long = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(1) })
+  await sleep(200)
+  const waiting = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(2) })
+  await sleep(200)
+  const later = postJson(`${b.url}/user_message`, { user_token: 'patient-user', message: question(3) })
+  t.ok([await long, await waiting, await later].every((reply) => reply.status === 200))
+  const patient = (await postJson(`${a.url}/history`, { user_token: 'patient-user' })).body
+  t.same(
+    patient.filter((entry: any) => entry.message_type === 'human').map((entry: any) => entry.content),
+    [question(1), question(2), question(3)],
+    'a message waiting behind a long turn on its instance is not overtaken from another',
+  )
+
   model.reset()
+  model.delayMs = 150
   const users = ['u1', 'u2', 'u3', 'u4']
   const started = Date.now()
   const concurrent = await Promise.all(users.map((user, i) => postJson(`${(i % 2 ? b : a).url}/user_message`, { user_token: user, message: question(i + 1) })))
