@@ -69,14 +69,14 @@ t.test('a direct connection: TLS when the URL asks, a bounded pool, a statement 
   const [{ ssl }] = await tls.sql`select ssl from pg_stat_ssl where pid = pg_backend_pid()`
   t.equal(ssl, true, 'sslmode=require: the connection is encrypted')
 
-  const pooled = await connectDatabase({ dataDir, databaseUrl: url, databasePoolMax: 2, databaseStatementTimeoutMs: 300 })
+  const pooled = await connectDatabase({ dataDir, databaseUrl: url, databasePoolMax: 2, databaseStatementTimeoutMs: 1000 })
   t.teardown(() => pooled.close())
   await Promise.all(Array.from({ length: 6 }, () => pooled.sql`select pg_sleep(0.05)`))
   const [{ connections }] = await tls.sql`
     select count(*)::int as connections from pg_stat_activity
     where datname = current_database() and application_name = 'jellychat' and pid <> pg_backend_pid()`
   t.equal(connections, 2, 'six queries at once use DATABASE_POOL_MAX=2 connections')
-  await t.rejects(pooled.sql`select pg_sleep(2)`, { code: '57014' }, 'a statement longer than DATABASE_STATEMENT_TIMEOUT_MS is cancelled by the server')
+  await t.rejects(pooled.sql`select pg_sleep(3)`, { code: '57014' }, 'a statement longer than DATABASE_STATEMENT_TIMEOUT_MS is cancelled by the server')
   await pooled.sql`select 1 as again`
   const [{ prepared }] = await pooled.sql`select count(*)::int as prepared from pg_prepared_statements`
   t.ok(prepared > 0, 'a direct connection prepares its statements')
