@@ -8,9 +8,9 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import type { Tool } from '../tools/types.ts'
 import type { Agent, AgentInput, AgentResult, Usage } from './types.ts'
 import { buildMessages } from './prompt.ts'
-import { createToolRunner, type ToolCall } from './run-tool-calls.ts'
+import { createToolRunner, type ToolCall, type ToolRunner } from './run-tool-calls.ts'
 import { createTokenBuffer } from './token-buffer.ts'
-import { deadline } from '../tools/deadline.ts'
+import { deadline } from '../lib/deadline.ts'
 
 export interface LlmAgentOptions {
   tools: Tool[]
@@ -20,6 +20,8 @@ export interface LlmAgentOptions {
   baseUrl?: string
   maxToolRounds: number
   toolTimeoutMs: number
+  /** The runner shared with the offline agent; built from `tools` and `toolTimeoutMs` when omitted. */
+  runner?: ToolRunner
   /** USD per million tokens, by model name. */
   prices: Record<string, { input: number; output: number }>
   /** Longest wait for one provider response before it counts as a timeout. */
@@ -41,7 +43,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     type: 'function',
     function: { name: tool.name, description: tool.description, parameters: tool.parameters as unknown as Record<string, unknown> },
   }))
-  const runner = createToolRunner(options.tools, options.toolTimeoutMs)
+  const runner = options.runner ?? createToolRunner(options.tools, options.toolTimeoutMs)
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   const maxAttempts = options.maxAttempts ?? 4
 

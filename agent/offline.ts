@@ -1,12 +1,13 @@
-// Offline mode: a deterministic planner over the same tool modules the LLM
-// uses. Each tool says whether a message is for it (tools are tried in registry
-// order) and words the answer from its result. Also the LLM path's fallback.
-import type { Tool } from '../tools/types.ts'
-import { ToolError } from '../tools/types.ts'
+// Offline mode: a deterministic agent over the same tool modules the LLM
+// uses. The routing table (offline-routes.ts) picks the tool, the tool's plan()
+// reads its arguments, the shared tool runner runs it, and the tool words the
+// answer. Also the LLM path's fallback.
+import type { OfflineContext, Tool } from '../tools/types.ts'
+import type { WikiResult } from '../tools/wiki.ts'
 import type { Agent, AgentInput, AgentResult } from './types.ts'
 import { streamText } from './stream-text.ts'
-
-const SMALL_TALK = /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,🪼🌊🐙😊🙏❤️]*(?:jelly)?[\s!.]*$/i
+import { createToolRunner, type ToolFailureKind, type ToolRunner } from './run-tool-calls.ts'
+import { candidateRoutes, OFFLINE_ROUTES, routedContext, type OfflineRoute } from './offline-routes.ts'
 
 export const CAPABILITIES =
   "I'm Jelly 🪼 and without my big ocean brain (offline mode) I can still help with:\n" +
@@ -15,36 +16,66 @@ export const CAPABILITIES =
   '• questions about DeFiChain answered from the wiki, with links 📚\n' +
   'What would you like to know? 🌊'
 
-export function createOfflineAgent(tools: Tool[]): Agent {
-  const planners = tools.filter((tool) => tool.offline)
-  return {
-    async run(input: AgentInput): Promise<AgentResult> {
-      const context = {
-        message: input.message,
-        recentHumanMessages: input.history.filter((turn) => turn.role === 'human').map((turn) => turn.content),
-      }
-      if (SMALL_TALK.test(input.message.trim())) return reply(input, CAPABILITIES, [])
-
-      for (const tool of planners) {
-        const args = tool.offline!.plan(context)
-        if (args === undefined) continue
-        input.emit({ type: 'tool_start', tool: tool.name, line: tool.startLine })
-        const answer = await runForAnswer(tool, args, input, context)
-        return reply(input, answer, [tool.name])
-      }
-      return reply(input, CAPABILITIES, [])
-    },
-  }
+export interface OfflineAgentOptions {
+  /** The runner to share with the LLM loop; built from `tools` when omitted. */
+  runner?: ToolRunner
+  toolTimeoutMs?: number
+  routes?: OfflineRoute[]
 }
 
-async function runForAnswer(tool: Tool, args: unknown, input: AgentInput, context: Parameters<NonNullable<Tool['offline']>['answer']>[2]): Promise<string> {
-  try {
-    const result = await tool.run(args, { signal: input.signal, log: input.log })
-    return tool.offline!.answer(result, args, context)
-  } catch (error) {
-    if (error instanceof ToolError) return `${error.message} 🌊`
-    input.log.error({ err: error, tool: tool.name }, 'tool failed')
-    return `Oops, my ${tool.name} tentacle got tangled 🪼 Please try again in a moment.`
+/** Where a message goes: a tool with its arguments, or Jelly's list of what she can do. */
+export type OfflinePlan = { to: 'capabilities' } | { to: 'tool'; tool: Tool; args: unknown; route: OfflineRoute }
+
+/** Chain-data failures after which a general question is worth asking the wiki. */
+const WIKI_FALLBACK_KINDS = new Set<ToolFailureKind>(['unavailable', 'not_found', 'timeout'])
+
+export function planOffline(tools: Tool[], context: OfflineContext, routes: OfflineRoute[] = OFFLINE_ROUTES): OfflinePlan {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]))
+  for (const route of candidateRoutes(context, routes)) {
+    if (route.to === 'capabilities') return { to: 'capabilities' }
+    const tool = byName.get(route.to)
+    const args = tool?.offline?.plan(context)
+    if (tool && args !== undefined) return { to: 'tool', tool, args, route }
+  }
+  return { to: 'capabilities' }
+}
+
+export function createOfflineAgent(tools: Tool[], options: OfflineAgentOptions = {}): Agent {
+  const runner = options.runner ?? createToolRunner(tools, options.toolTimeoutMs ?? 15_000)
+  const wiki = tools.find((tool) => tool.name === 'wiki')
+
+  async function answerWith(
+    tool: Tool,
+    args: unknown,
+    context: OfflineContext,
+    input: AgentInput,
+  ): Promise<{ answer: string; result: unknown } | { failure: ToolFailureKind; answer: string }> {
+    const outcome = await runner.runTool(tool.name, args, { signal: input.signal, log: input.log, emit: input.emit })
+    if (outcome.ok) return { answer: tool.offline!.answer(outcome.result, args, context), result: outcome.result }
+    // The runner logged a crash; the user gets no internals.
+    if (outcome.kind === 'crashed') return { failure: outcome.kind, answer: `Oops, my ${tool.name} tentacle got tangled 🪼 Please try again in a moment.` }
+    return { failure: outcome.kind, answer: `${outcome.error} 🌊` }
+  }
+
+  return {
+    async run(input: AgentInput): Promise<AgentResult> {
+      const context = routedContext(
+        input.message,
+        input.history.filter((turn) => turn.role === 'human').map((turn) => turn.content),
+      )
+      const plan = planOffline(tools, context, options.routes)
+      if (plan.to === 'capabilities') return reply(input, CAPABILITIES, [])
+
+      const first = await answerWith(plan.tool, plan.args, context, input)
+      if (!('failure' in first) || !plan.route.wikiFallback || !wiki || !WIKI_FALLBACK_KINDS.has(first.failure)) return reply(input, first.answer, [plan.tool.name])
+
+      // Live data is missing, but a general question ("what was the initial block reward?") may be in the wiki.
+      const wikiArgs = wiki.offline?.plan(context)
+      if (wikiArgs === undefined) return reply(input, first.answer, [plan.tool.name])
+      const fromWiki = await answerWith(wiki, wikiArgs, context, input)
+      if ('failure' in fromWiki || !(fromWiki.result as WikiResult).passages.length) return reply(input, first.answer, [plan.tool.name, wiki.name])
+      return reply(input, `${first.answer}\n\n${fromWiki.answer}`, [plan.tool.name, wiki.name])
+    },
   }
 }
 

@@ -1,12 +1,13 @@
-// Runs one step's tool calls concurrently, each under its own timeout. Every
-// failure (unknown tool, arguments that are not JSON or break the schema, a
-// throw, a timeout) becomes a tool result the model can read and recover from.
+// The one way a tool runs, for the LLM loop, the offline agent and any other
+// caller (an MCP server): arguments checked against the tool's JSON Schema, a
+// timeout, a tool_start event, and every failure (unknown tool, bad arguments,
+// a ToolError, a throw, a timeout) turned into words instead of a throw.
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { Logger } from 'pino'
-import { ToolError, type Tool } from '../tools/types.ts'
-import { describeValidationErrors } from '../server/message-input.ts'
+import { ToolError, type Tool, type ToolErrorKind } from '../tools/types.ts'
+import { describeValidationErrors } from '../lib/validation.ts'
 import type { AgentEvent } from './types.ts'
-import { abortable, deadline } from '../tools/deadline.ts'
+import { abortable, deadline } from '../lib/deadline.ts'
 
 export interface ToolCall {
   id: string
@@ -21,47 +22,74 @@ export interface ToolCallResult {
   ok: boolean
 }
 
+/** Why a run failed: a ToolError's kind, or what the runner itself caught. */
+export type ToolFailureKind = ToolErrorKind | 'unknown_tool' | 'invalid_arguments' | 'timeout' | 'crashed'
+
+export type ToolOutcome = { ok: true; result: unknown } | { ok: false; kind: ToolFailureKind; error: string }
+
+export interface RunToolOptions {
+  signal: AbortSignal
+  log: Logger
+  /** Receives tool_start once the arguments are valid and the tool begins. */
+  emit?: (event: AgentEvent) => void
+}
+
 /** Keeps a tool result from flooding the model's context. */
 export const MAX_RESULT_CHARS = 6000
 
 export interface ToolRunner {
-  run(calls: ToolCall[], options: { signal: AbortSignal; log: Logger; emit: (event: AgentEvent) => void }): Promise<ToolCallResult[]>
+  tools: Tool[]
+  /** Runs one tool by name; never throws. */
+  runTool(name: string, args: unknown, options: RunToolOptions): Promise<ToolOutcome>
+  /** Runs one LLM step's calls concurrently; each result is the JSON text the model reads. */
+  run(calls: ToolCall[], options: RunToolOptions & { emit: (event: AgentEvent) => void }): Promise<ToolCallResult[]>
 }
 
 export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
   const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: false })
   const byName = new Map<string, { tool: Tool; validate: ValidateFunction }>(tools.map((tool) => [tool.name, { tool, validate: ajv.compile(tool.parameters) }]))
 
-  async function runOne(call: ToolCall, { signal, log, emit }: Parameters<ToolRunner['run']>[1]): Promise<ToolCallResult> {
-    const fail = (message: string): ToolCallResult => ({ id: call.id, name: call.name, ok: false, content: JSON.stringify({ error: message }) })
-    const entry = byName.get(call.name)
-    if (!entry) return fail(`There is no tool named "${call.name}". Available tools: ${[...byName.keys()].join(', ')}.`)
+  const unknownTool = (name: string) => `There is no tool named "${name}". Available tools: ${[...byName.keys()].join(', ')}.`
+
+  async function runTool(name: string, args: unknown, { signal, log, emit }: RunToolOptions): Promise<ToolOutcome> {
+    const entry = byName.get(name)
+    if (!entry) return { ok: false, kind: 'unknown_tool', error: unknownTool(name) }
+    if (!entry.validate(args)) {
+      return { ok: false, kind: 'invalid_arguments', error: `Invalid arguments: ${describeValidationErrors(entry.validate.errors ?? [], 'arguments')}.` }
+    }
+    emit?.({ type: 'tool_start', tool: name, line: entry.tool.startLine })
+    const started = performance.now()
+    const callDeadline = deadline(timeoutMs, signal)
+    try {
+      return { ok: true, result: await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal) }
+    } catch (error) {
+      if (error instanceof ToolError) return { ok: false, kind: error.kind, error: error.message }
+      if (callDeadline.expired()) return { ok: false, kind: 'timeout', error: `The tool took longer than ${timeoutMs} ms and was stopped.` }
+      log.error({ err: error, tool: name, durationMs: Math.round(performance.now() - started) }, 'tool threw')
+      return { ok: false, kind: 'crashed', error: `The tool failed unexpectedly: ${(error as Error).message ?? String(error)}` }
+    } finally {
+      callDeadline.release()
+    }
+  }
+
+  async function runCall(call: ToolCall, options: RunToolOptions): Promise<ToolCallResult> {
+    const fail = (error: string): ToolCallResult => ({ id: call.id, name: call.name, ok: false, content: JSON.stringify({ error }) })
+    if (!byName.has(call.name)) return fail(unknownTool(call.name))
     let args: unknown
     try {
       args = call.arguments.trim() ? JSON.parse(call.arguments) : {}
     } catch {
       return fail(`The arguments are not valid JSON: ${call.arguments.slice(0, 200)}`)
     }
-    if (!entry.validate(args)) return fail(`Invalid arguments: ${describeValidationErrors(entry.validate.errors ?? [], 'arguments')}.`)
-
-    emit({ type: 'tool_start', tool: call.name, line: entry.tool.startLine })
-    const started = performance.now()
-    const callDeadline = deadline(timeoutMs, signal)
-    try {
-      const result = await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal)
-      return { id: call.id, name: call.name, ok: true, content: truncate(typeof result === 'string' ? result : JSON.stringify(result)) }
-    } catch (error) {
-      if (error instanceof ToolError) return fail(error.message)
-      if (callDeadline.expired()) return fail(`The tool took longer than ${timeoutMs} ms and was stopped.`)
-      log.error({ err: error, tool: call.name, durationMs: Math.round(performance.now() - started) }, 'tool threw')
-      return fail(`The tool failed unexpectedly: ${(error as Error).message ?? String(error)}`)
-    } finally {
-      callDeadline.release()
-    }
+    const outcome = await runTool(call.name, args, options)
+    if (!outcome.ok) return fail(outcome.error)
+    return { id: call.id, name: call.name, ok: true, content: truncate(typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result)) }
   }
 
   return {
-    run: (calls, options) => Promise.all(calls.map((call) => runOne(call, options))),
+    tools,
+    runTool,
+    run: (calls, options) => Promise.all(calls.map((call) => runCall(call, options))),
   }
 }
 

@@ -2,10 +2,8 @@
 // with their sources, on whatever embedder the base was built with.
 import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
-import type { Config } from '../server/config.ts'
-import { createEmbedder, type Embedder, type TermStats } from './embedders/index.ts'
+import { createEmbedder, type Embedder, type EmbedderSettings, type TermStats } from './embedders/index.ts'
 import type { SearchHit, SearchOptions } from './types.ts'
-import { KnowledgeError } from './types.ts'
 import { hybridSearch } from './search.ts'
 import { detectLanguage } from './text.ts'
 import * as store from './store.ts'
@@ -27,7 +25,7 @@ export interface KnowledgeBase {
   languages(): Promise<string[]>
 }
 
-export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: Config; log: Logger }): KnowledgeBase {
+export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: EmbedderSettings; log: Logger }): KnowledgeBase {
   return createKnowledgeBaseWith({ sql, embedder: createEmbedder(config), log })
 }
 
@@ -96,8 +94,4 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
       return hits
     },
   }
-}
-
-export function isKnowledgeError(error: unknown): error is KnowledgeError {
-  return error instanceof KnowledgeError
 }

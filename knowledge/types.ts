@@ -46,8 +46,6 @@ export interface SearchOptions {
 
 /** A failure the user can act on; its message is meant to be shown as is. */
 export class KnowledgeError extends Error {
-  /** HTTP status when it reaches /search: the base conflicts with the configured embedder. */
-  readonly statusCode = 409
   constructor(message: string) {
     super(message)
     this.name = 'KnowledgeError'

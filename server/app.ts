@@ -3,27 +3,18 @@
 // besides its sockets, so tests and server/start.ts compose it the same way.
 import { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify'
+import Fastify from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
-import type { Config } from './config.ts'
-import type { ChatService } from './chat-service.ts'
-import { ServiceUnavailableError } from './chat-service.ts'
-import type { ChatRepository } from '../db/chat-repository.ts'
-import { describeValidationErrors, maxFrameBytes } from './message-input.ts'
+import type { AppServices } from './services.ts'
+import { restError } from './errors.ts'
+import { maxFrameBytes } from './message-input.ts'
+import { describeValidationErrors } from '../lib/validation.ts'
 import { chatRoutes } from './routes/chat.ts'
-import { adminRoutes, type SearchFn } from './routes/admin.ts'
+import { adminRoutes } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
-
-export interface AppServices {
-  config: Config
-  chat: ChatService
-  repository: ChatRepository
-  search: SearchFn
-  logger: FastifyBaseLogger
-}
 
 export async function buildApp(services: AppServices) {
   const { config } = services
@@ -36,12 +27,9 @@ export async function buildApp(services: AppServices) {
   // Chat clients send JSON; other bodies get a clear 415 instead of a confusing type error.
   app.removeContentTypeParser('text/plain')
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ServiceUnavailableError) return reply.code(503).send({ error: error.message })
-    const status = error.statusCode ?? 500
-    if (status < 500) return reply.code(status).send({ error: clientErrorMessage(error) })
-    request.log.error({ err: error }, 'request failed')
-    return reply.code(status).send({ error: 'Jelly could not handle this request right now, please try again' })
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = restError(error, request.log)
+    return reply.code(status).send(body)
   })
 
   await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
@@ -59,13 +47,4 @@ export async function buildApp(services: AppServices) {
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
   return app
-}
-
-function clientErrorMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
-    return 'body must be valid JSON'
-  }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON sent with Content-Type: application/json'
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
-  return error.message
 }

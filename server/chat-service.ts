@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
-import { abortable, deadline } from '../tools/deadline.ts'
+import { abortable, deadline } from '../lib/deadline.ts'
 import { TurnWaitTimeoutError, type UserTurns } from './user-turns.ts'
 
 export const GREETING =
@@ -19,13 +19,18 @@ export type ChatEvent =
 
 export type EmitChatEvent = (event: ChatEvent) => void
 
+/** New messages are refused while the server shuts down. */
 export class ServiceUnavailableError extends Error {}
 
-/** The database is away, hangs, or the user's previous turn would not end: the client should try again. */
+/** A turn that failed after the chat service logged why (once); `cause` is the original error. */
+export class TurnFailedError extends Error {}
+
+/** The database is away or hangs, or the user's previous turn would not end: the client should try again (503). */
 export class TurnUnavailableError extends ServiceUnavailableError {}
 
 // Storing an answer the agent finished after the turn deadline (its fallback) still gets this long.
 const STORE_GRACE_MS = 2000
+const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -61,16 +66,34 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   let accepting = true
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
-    if (!accepting) throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
-    const turn = userTurns.run(input.userToken, () => runTurn(input, safely(emit))).catch(unavailable)
+    if (!accepting) {
+      log.info({ transport: input.transport }, 'message turned away: shutting down')
+      throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+    }
+    const turn = runLoggedTurn(input, safely(emit))
     const tail = turn.catch(() => undefined)
     inFlight.add(tail)
     void tail.then(() => inFlight.delete(tail))
     return turn
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
+  // The one place a failed turn is logged, whatever failed (database, agent); transports only word it.
+  async function runLoggedTurn(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
+    try {
+      // One user's turns one at a time, in arrival order (across instances too).
+      return await userTurns.run(input.userToken, () => runTurn(input, emit, performance.now()))
+    } catch (error) {
+      const retry = retryable(error)
+      log.error(
+        { err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: retry ? 'unavailable' : 'failed' },
+        'turn failed',
+      )
+      throw retry ?? new TurnFailedError('turn failed', { cause: error })
+    }
+  }
+
+  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     // The whole turn, storage included: a database that hangs cannot hold it longer.
     const turnDeadline = deadline(turnTimeoutMs)
     const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
@@ -106,7 +129,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         emit: onAgentEvent,
       })
     } catch (error) {
-      turnLog.error({ err: error, durationMs: elapsed(started), outcome: 'agent_error' }, 'turn failed')
       await toolWrites
       throw error
     } finally {
@@ -157,19 +179,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
 
 export type ChatService = ReturnType<typeof createChatService>
 
-const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
-
-// Failures the client should simply retry become 503s / error events in words.
-function unavailable(error: unknown): never {
-  if (error instanceof TurnWaitTimeoutError) {
-    throw new TurnUnavailableError('Jelly is still answering your previous message 🪼 Please send this one again in a moment.', { cause: error })
-  }
-  if (isDatabaseUnavailable(error)) {
-    throw new TurnUnavailableError('Jelly cannot reach its database right now 🪼 Please send your message again in a moment.', { cause: error })
-  }
-  throw error
-}
-
 // A client that vanished mid-turn must not break the turn.
 function safely(emit: EmitChatEvent): EmitChatEvent {
   return (event) => {
@@ -185,14 +194,14 @@ function elapsed(started: number): number {
   return Math.round(performance.now() - started)
 }
 
-export function logTurnFailure(log: Pick<Logger, 'info' | 'error'>, error: unknown, transport: string): void {
-  if (error instanceof TurnUnavailableError) log.error({ err: error.cause, transport }, `turn failed: ${error.message}`)
-  else if (error instanceof ServiceUnavailableError) log.info({ transport }, 'message turned away: shutting down')
-  else log.error({ err: error, transport }, 'turn failed')
-}
-
-/** What a user may see of a failed turn: our own words, never internals. */
-export function userFacingError(error: unknown): string {
-  if (error instanceof ServiceUnavailableError) return error.message
-  return 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
+// Failures the client should simply retry: a 503 / error event in words.
+function retryable(error: unknown): TurnUnavailableError | undefined {
+  if (error instanceof TurnUnavailableError) return error
+  if (error instanceof TurnWaitTimeoutError) {
+    return new TurnUnavailableError('Jelly is still answering your previous message 🪼 Please send this one again in a moment.', { cause: error })
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new TurnUnavailableError('Jelly cannot reach its database right now 🪼 Please send your message again in a moment.', { cause: error })
+  }
+  return undefined
 }

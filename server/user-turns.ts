@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { TurnQueue } from '../db/turn-queue.ts'
-import { abortable, deadline } from '../tools/deadline.ts'
+import { abortable, deadline } from '../lib/deadline.ts'
 
 /** A message waited longer than TURN_QUEUE_TIMEOUT_MS for the user's previous turn. */
 export class TurnWaitTimeoutError extends Error {}

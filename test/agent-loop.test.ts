@@ -5,11 +5,29 @@ import { startServer } from './helpers/server.ts'
 import { connectSocketIo, connectWs, postJson, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest, type Script } from './fakes/openai.ts'
 
+const PROVIDER_ENV = { OPENAI_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini' }
+
+// A server start costs seconds: tests with the default configuration share one
+// server and one fake provider, which each test scripts afresh; they see only
+// their own requests and log lines. Tests that need other settings start their own.
+const current: { script: Script; requests: number; logs: number } = { script: () => ({ content: '' }), requests: 0, logs: 0 }
+const sharedFake = await startFakeOpenAI((request, call) => current.script(request, call - current.requests))
+t.teardown(() => sharedFake.close())
+const sharedServer = await startServer(t, { OPENAI_BASE_URL: sharedFake.url, ...PROVIDER_ENV })
+
 async function setup(t: Test, script: Script, env: Record<string, string> = {}) {
-  const fake = await startFakeOpenAI(script)
-  t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini', ...env })
-  return { fake, server }
+  if (Object.keys(env).length) {
+    const fake = await startFakeOpenAI(script)
+    t.teardown(() => fake.close())
+    const server = await startServer(t, { OPENAI_BASE_URL: fake.url, ...PROVIDER_ENV, ...env })
+    return { fake, server }
+  }
+  Object.assign(current, { script, requests: sharedFake.requests.length, logs: sharedServer.logs.length })
+  const { requests, logs } = current
+  return {
+    fake: { get requests() { return sharedFake.requests.slice(requests) } },
+    server: { url: sharedServer.url, get logs() { return sharedServer.logs.slice(logs) } },
+  }
 }
 
 const toolMessages = (request: ChatRequest) => request.messages.filter((m) => m.role === 'tool')

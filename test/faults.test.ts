@@ -130,7 +130,15 @@ t.test('PostgreSQL restarted and stopped under traffic', { skip: needsPostgres }
   let traffic = true
   const users = ['pg-rest-1', 'pg-rest-2', 'pg-rest-3', 'pg-sio']
   const loops = [
-    ...users.slice(0, 3).map((user) => restUser(() => server.url, user, acks, failures, () => traffic)),
+    ...users.slice(0, 3).map((user) =>
+      restUser(
+        () => server.url,
+        user,
+        acks,
+        failures,
+        () => traffic,
+      ),
+    ),
     socketUser(socket, 'pg-sio', acks, failures, () => traffic),
   ]
   await eventually(async () => acks.length >= 6, 20_000, 'traffic before the restart')

@@ -106,7 +106,13 @@ t.test('instances starting at once on an empty database: migrations run once, al
   t.ok(logged(/"msg":"ingested:/) >= 1, 'someone ingested')
   // One at a time: the [running, done] intervals of the instances that ingested never overlap.
   const intervals = servers
-    .map((server) => server.stdout().split('\n').filter((line) => line.includes('"msg":"ingestion on start: ')).map((line) => JSON.parse(line).time as number))
+    .map((server) =>
+      server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"ingestion on start: '))
+        .map((line) => JSON.parse(line).time as number),
+    )
     .filter((times) => times.length === 2)
     .sort((x, y) => x[0] - y[0])
   t.ok(intervals.length >= 1)

@@ -1,31 +1,26 @@
-// Offline mode with the Ocean tools: which questions each tool claims, the
-// answers it words (formatted, exact numbers), follow-ups that refer back, and
-// what happens when Ocean is down. The driver below does what the offline
-// agent does with the registry: first tool whose plan matches, run, answer,
-// and a ToolError's message as the answer.
+// Offline mode with the Ocean tools, through the real offline agent: the
+// answers each tool words (formatted, exact numbers), follow-ups that refer
+// back, and what happens when Ocean is down. Which tool a question reaches is
+// the table in test/offline-routes.test.ts.
 import pino from 'pino'
 import t from 'tap'
+import { createOfflineAgent } from '../agent/offline.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
-import { ToolError, type Tool } from '../tools/types.ts'
+import type { Tool } from '../tools/types.ts'
 import { startFakeOcean, unreachableOceanUrl } from './fakes/ocean.ts'
 import { ADDRESSES, IDS } from './fakes/ocean-data.ts'
 
 const log = pino({ level: 'silent' })
 
 async function answerOffline(tools: Tool[], message: string, recentHumanMessages: string[] = []) {
-  const context = { message, recentHumanMessages }
-  for (const tool of tools) {
-    const args = tool.offline?.plan(context)
-    if (args === undefined) continue
-    try {
-      const result = await tool.run(args, { signal: AbortSignal.timeout(5000), log })
-      return { tool: tool.name, answer: tool.offline!.answer(result, args, context) }
-    } catch (error) {
-      if (error instanceof ToolError) return { tool: tool.name, answer: error.message }
-      throw error
-    }
-  }
-  return { tool: undefined, answer: '' }
+  const result = await createOfflineAgent(tools).run({
+    message,
+    history: recentHumanMessages.map((content) => ({ role: 'human', content })),
+    signal: AbortSignal.timeout(5000),
+    log,
+    emit: () => undefined,
+  })
+  return { tool: result.tools[0], answer: result.answer }
 }
 
 const QUESTIONS: [message: string, tool: string, answer: RegExp][] = [
@@ -61,25 +56,6 @@ const QUESTIONS: [message: string, tool: string, answer: RegExp][] = [
   ['what is the reward distribution?', 'get_reward_distribution', /Masternodes: 66\.13 DFI/],
 ]
 
-const WIKI_QUESTIONS = [
-  'What is a masternode?',
-  'How do I set up a masternode?',
-  'What is DeFiChain?',
-  'How does liquidity mining work?',
-  'What is a vault?',
-  'How do I create a vault?',
-  'What is the DFI token used for?',
-  'How does the price oracle work?',
-  'What is a CFP?',
-  'How do I vote on proposals?',
-  'Why is DFI burned?',
-  'What is a pool pair?',
-  'How do I add liquidity to the DFI-BTC pool?',
-  'What is token economics?',
-  'Explain the block reward reduction',
-  'What is proof of stake?',
-]
-
 t.test('offline questions reach the right tool and get formatted answers', async (t) => {
   const fake = await startFakeOcean(t)
   const tools = createOceanTools({ url: fake.url, network: 'mainnet', timeoutMs: 2000, log })
@@ -87,14 +63,6 @@ t.test('offline questions reach the right tool and get formatted answers', async
     const reply = await answerOffline(tools, message)
     t.equal(reply.tool, tool, message)
     t.match(reply.answer, answer, message)
-  }
-})
-
-t.test('general questions are left to the wiki', async (t) => {
-  const tools = createOceanTools({ url: 'http://127.0.0.1:9', network: 'mainnet', timeoutMs: 2000, log })
-  for (const message of WIKI_QUESTIONS) {
-    const claimed = tools.filter((tool) => tool.offline?.plan({ message, recentHumanMessages: [] }) !== undefined).map((tool) => tool.name)
-    t.same(claimed, [], message)
   }
 })
 
@@ -138,16 +106,4 @@ t.test('when Ocean cannot be reached the answer says live data is unavailable, q
   const slowReply = await answerOffline(slowTools, "What's the latest block?")
   t.match(slowReply.answer, /Live chain data is unavailable right now \(the mainnet Ocean API did not answer within 0\.3 seconds\)/)
   t.ok(Date.now() - slowStarted < 1500)
-})
-
-t.test('everyday questions that merely share a word stay with the wiki', async (t) => {
-  const tools = createOceanTools({ url: 'http://127.0.0.1:9', network: 'mainnet', timeoutMs: 100 })
-  const planned = (message: string) => tools.find((tool) => tool.offline?.plan({ message, recentHumanMessages: [] }) !== undefined)?.name
-  for (const message of ['How many hours does the lamp burn in winter?', 'How many blocks per day?', 'how many tokens can I mint', 'was kostet ein Masternode?']) {
-    t.equal(planned(message), undefined, message)
-  }
-  t.equal(planned('how many coins are in circulation'), 'get_supply')
-  t.equal(planned('Wie viele Masternodes gibt es?'), 'get_masternode_count')
-  t.equal(planned('Was kostet DFI?'), 'get_price')
-  t.equal(planned('Wie viel DFI wurde verbrannt?'), 'get_burn')
 })

@@ -77,3 +77,15 @@ t.test('huge results are truncated', async (t) => {
   t.ok(result.content.length < 7000)
   t.match(result.content, /truncated\)$/)
 })
+
+t.test('runTool runs one tool by name for any caller, with the same checks', async (t) => {
+  const runner = createToolRunner([slow('a', 1), refusing], 1000)
+  const events: AgentEvent[] = []
+  const options = { signal: new AbortController().signal, log, emit: (event: AgentEvent) => events.push(event) }
+  t.same(await runner.runTool('a', { n: 3 }, options), { ok: true, result: { n: 3 } })
+  t.same(events, [{ type: 'tool_start', tool: 'a', line: 'a starts' }])
+  t.same(await runner.runTool('a', { n: 'three' }, options), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: n must be a number.' })
+  t.same(await runner.runTool('nope', {}, options), { ok: false, kind: 'unknown_tool', error: 'There is no tool named "nope". Available tools: a, refusing.' })
+  t.same(await runner.runTool('refusing', {}, options), { ok: false, kind: 'not_found', error: 'That block does not exist.' })
+  t.equal(events.length, 2, 'no tool_start for calls that never ran')
+})

@@ -109,7 +109,7 @@ export const mathTool: Tool<{ expression: string }, MathResult> = {
 // Plain-word arithmetic → an expression, for offline mode. Only messages that
 // are arithmetic and nothing else qualify, so "what is DeFiChain?" stays a wiki question.
 const WORD_OPERATORS: [RegExp, string][] = [
-  [/(\d(?:[\d.,]*\d)?)\s*(?:%|percent)\s+of\s+/g, '$1 / 100 * '],
+  [/(\d(?:[\d.,]{0,40}\d)?)\s*(?:%|percent)\s+of\s+/g, '$1 / 100 * '], // bounded: linear on long digit runs
   [/\bsquare\s+root\s+of\s+(\d+(?:\.\d+)?)/g, 'sqrt($1)'],
   [/\bcube\s+root\s+of\s+(\d+(?:\.\d+)?)/g, 'cbrt($1)'],
   [/(\d)\s*squared\b/g, '$1^2'],
@@ -126,8 +126,8 @@ const WORD_OPERATORS: [RegExp, string][] = [
 const QUESTION_PREFIX = /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
 
 export function expressionFromWords(message: string): string | undefined {
-  let text = message.toLowerCase().trim().replace(/[?!.=]+\s*$/, '').replace(QUESTION_PREFIX, '')
-  while (/\d,\d{3}(?!\d)/.test(text)) text = text.replace(/(\d),(\d{3})(?!\d)/, '$1$2')
+  let text = message.toLowerCase().trim().replace(/[?!.=]{1,20}\s*$/, '').replace(QUESTION_PREFIX, '')
+  text = text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') // thousands separators, in one linear pass
   for (const [pattern, replacement] of WORD_OPERATORS) text = text.replace(pattern, replacement)
   text = text.replace(/\bpi\b/g, 'PI').replace(/\s+/g, ' ').trim()
   if (!/\d/.test(text) || !/[-+*/^%!(]|sqrt|cbrt/.test(text)) return undefined

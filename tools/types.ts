@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 export interface JsonSchema {
   type: 'object'
   properties: Record<string, unknown>
-  required?: string[]
+  required?: readonly string[]
   additionalProperties?: boolean
 }
 
@@ -23,7 +23,7 @@ export interface OfflineContext {
 }
 
 export interface OfflinePlanner<Args, Result> {
-  /** Arguments when the message asks for this tool, otherwise undefined. */
+  /** Arguments read from a message the routing table (agent/offline-routes.ts) sent here; undefined when they are not in it. */
   plan(context: OfflineContext): Args | undefined
   /** Jelly's answer in words, from the tool's result. */
   answer(result: Result, args: Args, context: OfflineContext): string

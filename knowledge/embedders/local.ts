@@ -56,12 +56,18 @@ function features(text: string): Map<number, number> {
 }
 
 // Light suffix folding so plurals and simple inflections share a word feature;
-// the n-grams cover the rest of the morphology.
+// the n-grams cover the rest of the morphology. Frozen, and kept apart from
+// text.ts's stem() on purpose: stored vectors were hashed with exactly these
+// rules, so changing them means a new LOCAL_EMBEDDER_NAME and a re-ingest,
+// while the matching stemmer in text.ts may improve freely.
 function stem(word: string): string {
   if (/^\d/.test(word) || word.length <= 4) return word
   return word.replace(/(ing|ed|es|en|er|s|e|n)$/, '')
 }
 
+// Document frequency per hash bucket (kept in kb_meta by the store), not
+// Postgres' full-text statistics: those count lexemes of another stemmer and
+// cannot be looked up by this embedder's feature hashes.
 function idf(stats: TermStats, bucket: number): number {
   const df = Math.max(0, stats.df[bucket] ?? 0)
   return Math.log(1 + (stats.chunks - df + 0.5) / (df + 0.5))

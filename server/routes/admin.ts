@@ -2,10 +2,7 @@
 // Both are admin-only once ADMIN_TOKEN is set.
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { AppServices } from '../app.ts'
-import type { SearchHit } from '../../knowledge/index.ts'
-
-export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
+import type { AppServices } from '../services.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 

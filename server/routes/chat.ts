@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 
 export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repository, chat }) => {
   app.get('/health', {

@@ -2,9 +2,10 @@
 // positional (user_token, message, application), with an optional ack.
 import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
-import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
+import type { ChatEvent } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 
 type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
@@ -31,9 +32,9 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {
-          logTurnFailure(app.log, error, 'socket.io')
-          socket.emit('error', { error: userFacingError(error) })
-          ack?.({ error: userFacingError(error) })
+          const payload = socketError(error, app.log, 'socket.io')
+          socket.emit('error', payload)
+          ack?.(payload)
         },
       )
     })

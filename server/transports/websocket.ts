@@ -1,8 +1,9 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
 import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../app.ts'
+import type { AppServices } from '../services.ts'
 import { createMessageValidator } from '../message-input.ts'
-import { logTurnFailure, userFacingError, type ChatEvent } from '../chat-service.ts'
+import type { ChatEvent } from '../chat-service.ts'
+import { socketError } from '../errors.ts'
 
 export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
   const validate = createMessageValidator(config.maxMessageChars)
@@ -33,8 +34,7 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
       const { user_token, message, application } = checked.value
       const incoming = { userToken: user_token, message, application: application ?? null, transport: 'websocket' as const, ip: request.ip }
       chat.handleMessage(incoming, send).catch((error: unknown) => {
-        logTurnFailure(app.log, error, 'websocket')
-        send({ type: 'error', error: userFacingError(error) })
+        send({ type: 'error', ...socketError(error, app.log, 'websocket') })
       })
     })
   })

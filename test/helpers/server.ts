@@ -1,7 +1,7 @@
 // Starts the real server in-process on a loopback port with its own embedded
 // database in a temp folder, and stops it when the test ends.
 import type { Test } from 'tap'
-import { loadConfig } from '../../server/config.ts'
+import { loadConfig, type Config } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
 import { databaseUrlFor, freshDataDir } from './data-dir.ts'
@@ -15,9 +15,10 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
-export async function startServer(t: Test, env: Record<string, string> = {}): Promise<TestServer> {
+/** The configuration a test server runs with: loopback, port 0, its own database, no internet. */
+export async function testConfig(env: Record<string, string> = {}): Promise<Config> {
   const dataDir = env.DATA_DIR ?? (await freshDataDir())
-  const config = loadConfig({
+  return loadConfig({
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
@@ -26,6 +27,11 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
   })
+}
+
+export async function startServer(t: Test, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = await testConfig(env)
+  const dataDir = config.dataDir
   const logs: Record<string, any>[] = []
   const collect = { write: (line: string) => void logs.push(JSON.parse(line)) }
   const server = await start(config, createLogger(config.logLevel, collect))

@@ -1,25 +1,21 @@
 // One address: DFI UTXO balance, token balances, vaults, recent transactions and unspent outputs.
 import type { address as oceanAddress, loan as oceanLoan, ApiPagedResponse, WhaleApiClient } from '@defichain/whale-api-client'
-import type { JsonSchema, OfflineContext, Tool } from '../types.ts'
+import type { FromSchema } from 'json-schema-to-ts'
+import type { OfflineContext, Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId, sumAmounts } from './format.ts'
 import { addressInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireAddress, type NetworkArgs } from './validate.ts'
+import { requireAddress, withNetworkParameter } from './validate.ts'
 
-interface AddressArgs extends NetworkArgs {
-  address: string
-}
-
-const ADDRESS_PARAMETERS: JsonSchema = {
-  type: 'object',
-  properties: {
+const ADDRESS_PARAMETERS = withNetworkParameter(
+  {
     address: { type: 'string', description: 'DeFiChain address: mainnet starts with 8, d or df1; testnet with 7, t or tf1.' },
-    network: NETWORK_PARAMETER,
   },
-  required: ['address'],
-  additionalProperties: false,
-}
+  ['address'],
+)
+
+type AddressArgs = FromSchema<typeof ADDRESS_PARAMETERS>
 
 /** Lists are summarised: a count and the first few, so a result stays small. */
 const SHOWN = 5
@@ -57,12 +53,10 @@ function countText(page: { count: number; more: boolean }): string {
   return page.more ? `more than ${formatCount(page.count)}` : formatCount(page.count)
 }
 
-function planFor(keywords: RegExp) {
-  return (context: OfflineContext): AddressArgs | undefined => {
-    if (!keywords.test(context.message)) return undefined
-    const address = addressInContext(context)
-    return address ? withNetwork({ address }, context.message) : undefined
-  }
+/** The address in the message, or one said earlier that the message refers back to. */
+function planAddress(context: OfflineContext): AddressArgs | undefined {
+  const address = addressInContext(context)
+  return address ? withNetwork({ address }, context.message) : undefined
 }
 
 interface TokenBalance {
@@ -119,14 +113,7 @@ export function getAddressBalanceTool(ocean: Ocean): Tool<AddressArgs, AddressBa
       }
     },
     offline: {
-      plan(context) {
-        const asksBalance = /\b(balance|how much|holdings?|hold|funds|worth|wallet)\b/i.test(context.message)
-        const address = addressInContext(context)
-        if (!address) return undefined
-        // An address on its own (or with "balance") is a balance question; follow-ups need the keyword.
-        const direct = context.message.includes(address)
-        return asksBalance || direct ? withNetwork({ address }, context.message) : undefined
-      },
+      plan: planAddress,
       answer(result) {
         const lines = [`💰 ${result.address} (${result.network}) holds ${formatAmount(result.dfiUtxoBalance)} DFI as UTXO.`]
         if (result.tokenCount === 0) lines.push('It holds no tokens.')
@@ -162,7 +149,7 @@ export function getAddressTokensTool(ocean: Ocean): Tool<AddressArgs, AddressTok
       return { network, address, count: tokens.items.length, more: tokens.more, tokens: tokens.items.slice(0, shown).map(tokenBalance) }
     },
     offline: {
-      plan: planFor(/\btokens?\b/i),
+      plan: planAddress,
       answer(result) {
         if (result.count === 0) return `${result.address} (${result.network}) holds no tokens right now 🪙.`
         return [
@@ -209,7 +196,7 @@ export function getAddressVaultsTool(ocean: Ocean): Tool<AddressArgs, AddressVau
       return { network, address, count: vaults.items.length, more: vaults.more, vaults: vaults.items.slice(0, SHOWN).map(summariseVault) }
     },
     offline: {
-      plan: planFor(/\bvaults?\b/i),
+      plan: planAddress,
       answer(result) {
         if (result.count === 0) return `${result.address} (${result.network}) has no vaults 🏦.`
         const lines = result.vaults.map((vault) =>
@@ -257,7 +244,7 @@ export function getAddressTransactionsTool(ocean: Ocean): Tool<AddressArgs, Addr
       }
     },
     offline: {
-      plan: planFor(/\b(transactions?|txs?|history|activity|payments?|transfers?)\b/i),
+      plan: planAddress,
       answer(result) {
         if (result.shown === 0) return `${result.address} (${result.network}) has no transactions yet 🧾.`
         const lines = result.transactions.map(
@@ -299,7 +286,7 @@ export function getAddressUnspentTool(ocean: Ocean): Tool<AddressArgs, AddressUn
       }
     },
     offline: {
-      plan: planFor(/\b(utxos?|unspent|outputs)\b/i),
+      plan: planAddress,
       answer(result) {
         if (result.count === 0) return `${result.address} (${result.network}) has no unspent outputs 🧺.`
         const total = result.more ? `at least ${formatAmount(result.totalValue)}` : formatAmount(result.totalValue)

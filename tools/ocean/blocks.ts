@@ -1,11 +1,12 @@
 // Blocks: the latest one, one by height or hash, and a block's transactions.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { blocks as oceanBlocks } from '@defichain/whale-api-client'
 import type { Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, findHeight, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireBlockId, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, NETWORK_PARAMETER, type NetworkArgs, requireBlockId, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 export interface BlockSummary {
   height: number
@@ -68,7 +69,7 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
   return {
     name: 'get_latest_block',
     description: 'The newest block on DeFiChain: the current block height, its hash, time, transaction count and minter.',
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Fetching the latest DeFiChain block 🧱',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -85,11 +86,7 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
       return { network, ...summariseBlock(block) }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\b(latest|last|newest|current|recent|most recent)\s+block\b|\bblock\s?height\b|\bblock count\b|\bhow many blocks (are there|have been (mined|minted|made)|so far|exist)\b|\baktuelle blockh[öo]he\b|\bchain (height|tip)\b|\bheight of the (block)?chain\b/i
-        if (!asks.test(message) || findHeight(message) !== undefined || findHash(message)) return undefined
-        return withNetwork({}, message)
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         return `The latest ${result.network} block is ${formatCount(result.height)} 🧱, minted at ${result.time} with ${formatCount(result.transactionCount)} transaction${result.transactionCount === 1 ? '' : 's'} (hash ${shortId(result.hash)}).`
       },
@@ -97,23 +94,20 @@ export function getLatestBlockTool(ocean: Ocean): Tool<NetworkArgs, BlockResult>
   }
 }
 
-interface BlockArgs extends NetworkArgs {
-  block: string | number
-}
+const BLOCK_PARAMETERS = withNetworkParameter(
+  {
+    block: { type: ['string', 'integer'], description: 'Block height (e.g. 3000000) or block hash (64 hex characters).' },
+  },
+  ['block'],
+)
+
+type BlockArgs = FromSchema<typeof BLOCK_PARAMETERS>
 
 export function getBlockTool(ocean: Ocean): Tool<BlockArgs, BlockResult> {
   return {
     name: 'get_block',
     description: 'One DeFiChain block by height (a whole number) or by hash (64 hex characters): time, transaction count, minter, size.',
-    parameters: {
-      type: 'object',
-      properties: {
-        block: { type: ['string', 'integer'], description: 'Block height (e.g. 3000000) or block hash (64 hex characters).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['block'],
-      additionalProperties: false,
-    },
+    parameters: BLOCK_PARAMETERS,
     startLine: 'Looking up that block 🧱',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -122,11 +116,10 @@ export function getBlockTool(ocean: Ocean): Tool<BlockArgs, BlockResult> {
     },
     offline: {
       plan({ message }) {
-        if (!/\bblock\b/i.test(message)) return undefined
         const height = findHeight(message)
         if (height !== undefined) return withNetwork({ block: height }, message)
         const hash = findHash(message)
-        return hash && /\bblock\s*(hash|#|id)?\b/i.test(message) && !/\b(tx|txid|transaction)\b/i.test(message) ? withNetwork({ block: hash }, message) : undefined
+        return hash && !/\b(tx|txid|transaction)\b/i.test(message) ? withNetwork({ block: hash }, message) : undefined
       },
       answer(result) {
         return describeBlock(result, result.network)
@@ -184,7 +177,6 @@ export function getBlockTransactionsTool(ocean: Ocean): Tool<BlockArgs, BlockTra
     },
     offline: {
       plan({ message }) {
-        if (!/\btransactions\b|\btxs\b/i.test(message) || !/\bblock\b/i.test(message)) return undefined
         const height = findHeight(message)
         if (height !== undefined) return withNetwork({ block: height }, message)
         const hash = findHash(message)

@@ -6,8 +6,8 @@ import { WhaleApiClient, WhaleApiException, WhaleClientTimeoutException, type Ap
 import type { Logger } from 'pino'
 import { ToolError } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
-import { createTtlCache, type TtlCache } from './cache.ts'
-import { abortable, deadline } from '../deadline.ts'
+import { createTtlCache } from './cache.ts'
+import { abortable, deadline } from '../../lib/deadline.ts'
 
 export interface OceanOptions {
   url: string
@@ -36,7 +36,6 @@ export interface OceanRead<T> {
 export interface Ocean {
   defaultNetwork: OceanNetwork
   read<T>(request: OceanRead<T>, signal?: AbortSignal): Promise<T>
-  cache: TtlCache
 }
 
 export function createOcean(options: OceanOptions): Ocean {
@@ -53,7 +52,6 @@ export function createOcean(options: OceanOptions): Ocean {
 
   return {
     defaultNetwork: options.network,
-    cache,
     async read<T>(request: OceanRead<T>, signal?: AbortSignal): Promise<T> {
       const { network, key, ttlMs, notFound } = request
       const load = async (): Promise<T> => {

@@ -1,18 +1,23 @@
 // On-chain governance: the list of proposals (CFPs and votes of confidence) and one by id.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { governance as oceanGovernance } from '@defichain/whale-api-client'
-import type { ListProposalsStatus } from '@defichain/jellyfish-api-core/dist/category/governance.js'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, optionalEnum, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { optionalEnum, requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 const STATUSES = ['voting', 'rejected', 'completed', 'all'] as const
 type Status = (typeof STATUSES)[number]
 
-interface ProposalListArgs extends NetworkArgs {
-  status?: Status
-}
+const PROPOSAL_LIST_PARAMETERS = withNetworkParameter(
+  {
+    status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
+  },
+  [],
+)
+
+type ProposalListArgs = FromSchema<typeof PROPOSAL_LIST_PARAMETERS>
 
 export interface ProposalSummary {
   proposalId: string
@@ -49,14 +54,7 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
   return {
     name: 'list_governance_proposals',
     description: `DeFiChain governance proposals (community fund proposals and votes of confidence), filtered by status (voting, rejected, completed or all; default voting): how many and the first ${SHOWN}.`,
-    parameters: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: [...STATUSES], description: 'Which proposals; default voting (the ones open for votes now).' },
-        network: NETWORK_PARAMETER,
-      },
-      additionalProperties: false,
-    },
+    parameters: PROPOSAL_LIST_PARAMETERS,
     startLine: 'Checking the governance proposals 🗳️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -68,7 +66,7 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
           ttlMs: TTL.recent,
           notFound: `Ocean has no governance proposals for ${network}.`,
           fetch: async (client) => {
-            const response = await client.governance.listGovProposals({ status: status as ListProposalsStatus, size: LIST_SIZE })
+            const response = await client.governance.listGovProposals({ status: status as NonNullable<oceanGovernance.GovernanceListGovProposalsOptions['status']>, size: LIST_SIZE })
             return { items: [...response], more: response.hasNext }
           },
         },
@@ -78,9 +76,6 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
     },
     offline: {
       plan({ message }) {
-        if (!/\b(proposals?|cfps?|vocs?|dfips?|governance|votes?|voting)\b/i.test(message)) return undefined
-        if (!/\b(current|currently|active|open|ongoing|latest|recent|list|show|running|how many|are there|any|which|what are the|new|rejected|completed|past)\b/i.test(message)) return undefined
-        if (/\b[0-9a-f]{64}\b/i.test(message)) return undefined
         const status: Status = /\brejected\b/i.test(message) ? 'rejected' : /\b(completed|past|finished)\b/i.test(message) ? 'completed' : /\ball\b/i.test(message) ? 'all' : 'voting'
         return withNetwork({ status }, message)
       },
@@ -97,9 +92,14 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
   }
 }
 
-interface ProposalArgs extends NetworkArgs {
-  id: string
-}
+const PROPOSAL_PARAMETERS = withNetworkParameter(
+  {
+    id: { type: 'string', description: 'Proposal id (64 hex characters).' },
+  },
+  ['id'],
+)
+
+type ProposalArgs = FromSchema<typeof PROPOSAL_PARAMETERS>
 
 export interface ProposalResult extends ProposalSummary {
   network: string
@@ -117,15 +117,7 @@ export function getGovernanceProposalTool(ocean: Ocean): Tool<ProposalArgs, Prop
   return {
     name: 'get_governance_proposal',
     description: 'One governance proposal by id (64 hex characters): title, type, status, requested DFI, cycles, votes, link to the discussion.',
-    parameters: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', description: 'Proposal id (64 hex characters).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['id'],
-      additionalProperties: false,
-    },
+    parameters: PROPOSAL_PARAMETERS,
     startLine: 'Reading that governance proposal 🗳️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -155,7 +147,6 @@ export function getGovernanceProposalTool(ocean: Ocean): Tool<ProposalArgs, Prop
     },
     offline: {
       plan(context) {
-        if (!/\b(proposals?|cfps?|vocs?|dfips?)\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },

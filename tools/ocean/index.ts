@@ -1,7 +1,5 @@
-// The Ocean chain-data tools, in the order offline mode tries them: requests
-// naming a specific thing (an id, a block, an address) come before broader
-// ones, and the general stats come last, so each question lands on the most
-// specific tool that can answer it.
+// The Ocean chain-data tools, all on one client (and so one cache). Which of
+// them offline mode picks for a message is agent/offline-routes.ts's business.
 import type { Logger } from 'pino'
 import type { Tool } from '../types.ts'
 import {
@@ -20,7 +18,6 @@ import { getPriceTool } from './prices.ts'
 import { getBurnTool, getRewardDistributionTool, getStatsTool, getSupplyTool } from './stats.ts'
 import { getTokenTool } from './tokens.ts'
 import { getTransactionTool } from './transactions.ts'
-import { asksHowOrWhy } from './intent.ts'
 import { getVaultTool } from './vaults.ts'
 
 export interface OceanToolOptions {
@@ -32,7 +29,7 @@ export interface OceanToolOptions {
 
 export function createOceanTools(options: OceanToolOptions): Tool[] {
   const ocean = createOcean(options)
-  const tools: Tool[] = [
+  return [
     getVaultTool(ocean),
     getMasternodeTool(ocean),
     getGovernanceProposalTool(ocean),
@@ -56,12 +53,4 @@ export function createOceanTools(options: OceanToolOptions): Tool[] {
     getLatestBlockTool(ocean),
     getStatsTool(ocean),
   ]
-  return tools.map(leaveHowAndWhyToTheWiki)
-}
-
-// "How do I add liquidity to DFI-BTC?" names a pool but asks for steps: offline mode should fall through to the wiki.
-function leaveHowAndWhyToTheWiki(tool: Tool): Tool {
-  const offline = tool.offline
-  if (!offline) return tool
-  return { ...tool, offline: { ...offline, plan: (context) => (asksHowOrWhy(context.message) ? undefined : offline.plan(context)) } }
 }

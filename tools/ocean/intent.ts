@@ -86,5 +86,5 @@ export function findHeight(text: string): number | undefined {
 
 /** "How do I…", "why…", "explain…": questions about concepts or steps, which the wiki answers. */
 export function asksHowOrWhy(text: string): boolean {
-  return /\bhow (do|does|can|should|would|could) (i|you|we|one|it|they)\b|\bhow to\b|\bwhy\b|\bexplain\b|\bwhat does .* mean\b/i.test(text)
+  return /\bhow (do|does|can|should|would|could) (i|you|we|one|it|they)\b|\bhow to\b|\bwhy\b|\bexplain\b|\bwhat does .{0,80} mean\b/i.test(text)
 }

@@ -1,13 +1,20 @@
 // Masternodes: one by id, and how many there are (from Ocean's stats).
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, type NetworkArgs, requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
+import { readStats } from './stats.ts'
 
-interface MasternodeArgs extends NetworkArgs {
-  id: string
-}
+const MASTERNODE_PARAMETERS = withNetworkParameter(
+  {
+    id: { type: 'string', description: 'Masternode id (the 64-hex id of its creation transaction).' },
+  },
+  ['id'],
+)
+
+type MasternodeArgs = FromSchema<typeof MASTERNODE_PARAMETERS>
 
 export interface MasternodeResult {
   network: string
@@ -26,15 +33,7 @@ export function getMasternodeTool(ocean: Ocean): Tool<MasternodeArgs, Masternode
   return {
     name: 'get_masternode',
     description: 'One masternode by id (64 hex characters): state, minted blocks, owner and operator addresses, creation height, lock period.',
-    parameters: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', description: 'Masternode id (the 64-hex id of its creation transaction).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['id'],
-      additionalProperties: false,
-    },
+    parameters: MASTERNODE_PARAMETERS,
     startLine: 'Looking up that masternode 🖥️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -63,7 +62,6 @@ export function getMasternodeTool(ocean: Ocean): Tool<MasternodeArgs, Masternode
     },
     offline: {
       plan(context) {
-        if (!/\b(masternodes?|mn)\b/i.test(context.message) || /\bhow many|wie viele\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },
@@ -94,14 +92,11 @@ export function getMasternodeCountTool(ocean: Ocean): Tool<NetworkArgs, Masterno
   return {
     name: 'get_masternode_count',
     description: 'How many masternodes DeFiChain has, split by lock period (none, 5 or 10 years), and the value locked in them in USD.',
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Counting the masternodes 🖥️',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
-      const stats = await ocean.read(
-        { network, key: 'stats', ttlMs: TTL.live, notFound: 'Ocean has no statistics right now.', fetch: (client) => client.stats.get() },
-        context.signal,
-      )
+      const stats = await readStats(ocean, network, context.signal)
       return {
         network,
         count: stats.count?.masternodes,
@@ -110,10 +105,7 @@ export function getMasternodeCountTool(ocean: Ocean): Tool<NetworkArgs, Masterno
       }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\bhow many (active |enabled )?(masternodes|mns)\b|\bwie viele (aktive )?masternodes\b|\banzahl (der )?masternodes\b|\b(number|count|amount|total) of (active |enabled )?(masternodes|mns)\b|\bmasternode count\b|\b(masternodes|mns) (are there|exist|are running|are active)\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         const locks = result.byLockPeriod
           .sort((a, b) => a.weeks - b.weeks)

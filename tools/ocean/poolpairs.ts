@@ -1,4 +1,5 @@
 // DEX pool pairs: one by id or token pair (DFI-BTC finds BTC-DFI too), and the list.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { poolpairs as oceanPoolPairs } from '@defichain/whale-api-client'
 import { ToolError, type Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
@@ -6,7 +7,7 @@ import { readWholeList, TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatRatioAsPercent } from './format.ts'
 import { isSymbolWord, withNetwork } from './intent.ts'
 import { symbolMatches } from './tokens.ts'
-import { NETWORK_PARAMETER, requirePoolPairRef, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, type NetworkArgs, requirePoolPairRef, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 function readAllPoolPairs(ocean: Ocean, network: OceanNetwork, signal: AbortSignal): Promise<oceanPoolPairs.PoolPairData[]> {
   return ocean.read(
@@ -53,23 +54,20 @@ function summarisePoolPair(pool: oceanPoolPairs.PoolPairData, network: string): 
   }
 }
 
-interface PoolPairArgs extends NetworkArgs {
-  pair: string | number
-}
+const POOL_PAIR_PARAMETERS = withNetworkParameter(
+  {
+    pair: { type: ['string', 'integer'], description: 'Pool pair id (e.g. 5) or token pair like DFI-BTC (order does not matter).' },
+  },
+  ['pair'],
+)
+
+type PoolPairArgs = FromSchema<typeof POOL_PAIR_PARAMETERS>
 
 export function getPoolPairTool(ocean: Ocean): Tool<PoolPairArgs, PoolPairResult> {
   return {
     name: 'get_pool_pair',
     description: 'One DEX liquidity pool by id or by its two tokens (e.g. DFI-BTC, dTSLA-DUSD): reserves, price ratio, liquidity in USD, APR, volume, commission.',
-    parameters: {
-      type: 'object',
-      properties: {
-        pair: { type: ['string', 'integer'], description: 'Pool pair id (e.g. 5) or token pair like DFI-BTC (order does not matter).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['pair'],
-      additionalProperties: false,
-    },
+    parameters: POOL_PAIR_PARAMETERS,
     startLine: 'Diving into that liquidity pool 🏊',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -94,7 +92,6 @@ export function getPoolPairTool(ocean: Ocean): Tool<PoolPairArgs, PoolPairResult
     },
     offline: {
       plan({ message }) {
-        if (!/\b(pool|pools|pair|liquidity|apr|apy|reserves?|lm)\b/i.test(message)) return undefined
         const pair = /\b([A-Za-z][A-Za-z0-9.]{0,15})\s*[-/]\s*([A-Za-z][A-Za-z0-9.]{0,15})\b/.exec(message)
         if (pair && isSymbolWord(pair[1]) && isSymbolWord(pair[2])) return withNetwork({ pair: `${pair[1]}-${pair[2]}` }, message)
         const byId = /\bpool(?:\s*pair)?\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message)
@@ -128,7 +125,7 @@ export function listPoolPairsTool(ocean: Ocean): Tool<NetworkArgs, PoolPairListR
   return {
     name: 'list_pool_pairs',
     description: `All DEX pool pairs: how many there are and the ${shown} largest by liquidity, with their APR.`,
-    parameters: { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false },
+    parameters: NETWORK_ONLY,
     startLine: 'Surveying the DEX pools 🏊',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -147,10 +144,7 @@ export function listPoolPairsTool(ocean: Ocean): Tool<NetworkArgs, PoolPairListR
       }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\b(list|show|which|top|biggest|largest|all|how many|best|highest)\b.*\b(pool ?pairs?|pools|liquidity pools)\b|\b(pool ?pairs?|pools)\b.*\b(are there|exist|available|list)\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         const lines = result.top.map(
           (pool) => `• ${pool.symbol} (id ${pool.id}): $${formatAmount(pool.totalLiquidityUsd)} liquidity${pool.apr === undefined ? '' : `, APR ${aprText(pool.apr)}`}`,

@@ -1,14 +1,20 @@
 // Oracle prices: a token's price in a currency (DFI-USD, TSLA-USD...).
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatTime } from './format.ts'
 import { isStrictSymbolWord, isSymbolWord, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireSymbol, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { requireSymbol, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-interface PriceArgs extends NetworkArgs {
-  token: string
-  currency?: string
-}
+const PRICE_PARAMETERS = withNetworkParameter(
+  {
+    token: { type: 'string', description: 'Token symbol, e.g. DFI, BTC, TSLA. "DFI-USD" is accepted too.' },
+    currency: { type: 'string', description: 'Currency symbol; default USD.' },
+  },
+  ['token'],
+)
+
+type PriceArgs = FromSchema<typeof PRICE_PARAMETERS>
 
 export interface PriceResult {
   network: string
@@ -25,16 +31,7 @@ export function getPriceTool(ocean: Ocean): Tool<PriceArgs, PriceResult> {
   return {
     name: 'get_price',
     description: 'The current oracle price of a token in a currency (default USD), e.g. DFI, BTC, ETH, TSLA: price, oracles reporting, block and time.',
-    parameters: {
-      type: 'object',
-      properties: {
-        token: { type: 'string', description: 'Token symbol, e.g. DFI, BTC, TSLA. "DFI-USD" is accepted too.' },
-        currency: { type: 'string', description: 'Currency symbol; default USD.' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['token'],
-      additionalProperties: false,
-    },
+    parameters: PRICE_PARAMETERS,
     startLine: 'Asking the oracles for the price 💵',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -68,7 +65,6 @@ export function getPriceTool(ocean: Ocean): Tool<PriceArgs, PriceResult> {
     },
     offline: {
       plan({ message }) {
-        if (/\b(pool|pools|liquidity|apr)\b/i.test(message)) return undefined
         const pair = /\b([A-Za-z][A-Za-z0-9]{1,9})\s*[-/]\s*(USD|USDT|EUR)\b/i.exec(message)
         if (pair && isSymbolWord(pair[1])) return withNetwork({ token: pair[1], currency: pair[2].toUpperCase() }, message)
         const patterns = [

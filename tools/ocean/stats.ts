@@ -4,12 +4,15 @@ import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount } from './format.ts'
 import { withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { NETWORK_ONLY, resolveNetwork, type NetworkArgs } from './validate.ts'
 
-const NETWORK_ONLY = { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false } as const
-
-function readStats(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.StatsData> {
+/** The chain overview, shared (and cached once) by the stats and masternode-count tools. */
+export function readStats(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.StatsData> {
   return ocean.read({ network, key: 'stats', ttlMs: TTL.live, notFound: 'Ocean has no statistics right now.', fetch: (client) => client.stats.get() }, signal)
+}
+
+function readSupply(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.SupplyData> {
+  return ocean.read({ network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() }, signal)
 }
 
 export interface StatsResult {
@@ -57,10 +60,7 @@ export function getStatsTool(ocean: Ocean): Tool<NetworkArgs, StatsResult> {
       }
     },
     offline: {
-      plan({ message }) {
-        const asksStats = /\b(stats|statistics|tvl|total value locked|how many (open )?(loan )?vaults|number of (open )?vaults|open auctions|how many auctions|how many tokens (are there|exist|does defichain have))\b/i.test(message)
-        return asksStats ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result, _args, { message }) {
         if (/vault/i.test(message)) {
           return `There are ${formatCount(result.loans.openVaults)} open vaults on DeFiChain ${result.network} right now 🏦, holding $${formatAmount(result.loans.collateralValueUsd)} of collateral against $${formatAmount(result.loans.loanValueUsd)} of loans.`
@@ -97,17 +97,11 @@ export function getSupplyTool(ocean: Ocean): Tool<NetworkArgs, SupplyResult> {
     startLine: 'Counting the DFI supply 🪙',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
-      const supply = await ocean.read(
-        { network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() },
-        context.signal,
-      )
+      const supply = await readSupply(ocean, network, context.signal)
       return { network, maxDfi: supply.max, totalDfi: supply.total, burnedDfi: supply.burned, circulatingDfi: supply.circulating }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\b(circulating|total|max(imum)?|current)\s+(dfi\s+)?supply\b|\b(dfi\s+)?supply\s+of\s+dfi\b|\bdfi\s+supply\b|\bhow many dfi (are there|exist|are in circulation)\b|\bsupply\b.*\bdfi\b|\b(dfi|coins?)\b.*\bin circulation\b|\bumlaufmenge\b|\b(dfi-)?(gesamt)?angebot\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         return [
           `DFI supply on ${result.network} 🪙`,
@@ -143,7 +137,7 @@ export function getBurnTool(ocean: Ocean): Tool<NetworkArgs, BurnResult> {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
       const [burn, supply] = await Promise.all([
         ocean.read({ network, key: 'stats/burn', ttlMs: TTL.live, notFound: 'Ocean has no burn figures right now.', fetch: (client) => client.stats.getBurn() }, context.signal),
-        ocean.read({ network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() }, context.signal),
+        readSupply(ocean, network, context.signal),
       ])
       return {
         network,
@@ -158,11 +152,7 @@ export function getBurnTool(ocean: Ocean): Tool<NetworkArgs, BurnResult> {
       }
     },
     offline: {
-      plan({ message }) {
-        // Past tense or DFI named: "how long does the lamp burn?" is not about DFI.
-        const asks = /\b(how much|how many|total|amount of|so far|to date)\b.*\bburn(ed|t)\b|\b(how much|how many|total|amount of)\b.*\bdfi\b.*\bburn(s|ing)?\b|\bburn(ed|t)\s+(dfi|so far|to date|in total)\b|\bburn address\b|\bverbrannt\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         return [
           `${formatAmount(result.totalBurnedDfi)} DFI have been burned on ${result.network} so far 🔥`,
@@ -204,10 +194,7 @@ export function getRewardDistributionTool(ocean: Ocean): Tool<NetworkArgs, Rewar
       return { network, perBlockDfi: { ...distribution } }
     },
     offline: {
-      plan({ message }) {
-        const asks = /\breward distribution\b|\bblock rewards?\b|\brewards? per block\b|\bblock emission\b|\bhow (are|is) (the )?(block )?rewards? (split|distributed|shared)\b/i
-        return asks.test(message) ? withNetwork({}, message) : undefined
-      },
+      plan: ({ message }) => withNetwork({}, message),
       answer(result) {
         const labels: Record<string, string> = {
           masternode: 'Masternodes',

@@ -1,12 +1,13 @@
 // Tokens by id or symbol. Ocean looks tokens up by id only, so a symbol is
 // resolved through the (cached) token list.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { tokens as oceanTokens } from '@defichain/whale-api-client'
 import { ToolError, type Tool } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
 import { readWholeList, TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount } from './format.ts'
 import { isSymbolWord, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireTokenRef, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { requireTokenRef, resolveNetwork, withNetworkParameter } from './validate.ts'
 
 const LIST_PAGE_SIZE = 200
 
@@ -29,9 +30,14 @@ export function symbolMatches(token: { symbol: string; displaySymbol: string }, 
   return token.symbol.toUpperCase() === target || token.displaySymbol.toUpperCase() === target
 }
 
-interface TokenArgs extends NetworkArgs {
-  token: string | number
-}
+const TOKEN_PARAMETERS = withNetworkParameter(
+  {
+    token: { type: ['string', 'integer'], description: 'Token id (e.g. 0) or symbol (e.g. DUSD).' },
+  },
+  ['token'],
+)
+
+type TokenArgs = FromSchema<typeof TOKEN_PARAMETERS>
 
 export interface TokenResult {
   network: string
@@ -52,15 +58,7 @@ export function getTokenTool(ocean: Ocean): Tool<TokenArgs, TokenResult> {
   return {
     name: 'get_token',
     description: 'One DeFiChain token by id (0 is DFI) or symbol (DFI, BTC, DUSD, TSLA, BTC-DFI...): name, minted amount, type (DAT, loan token, pool share), creation height.',
-    parameters: {
-      type: 'object',
-      properties: {
-        token: { type: ['string', 'integer'], description: 'Token id (e.g. 0) or symbol (e.g. DUSD).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['token'],
-      additionalProperties: false,
-    },
+    parameters: TOKEN_PARAMETERS,
     startLine: 'Looking up that token 🪙',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -99,8 +97,6 @@ export function getTokenTool(ocean: Ocean): Tool<TokenArgs, TokenResult> {
       plan({ message }) {
         const named = /\btoken\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message) ?? /\btoken\s+([A-Za-z][A-Za-z0-9.\-]{0,15})\b/i.exec(message) ?? /\b([A-Za-z][A-Za-z0-9.\-]{0,15})\s+token\b/i.exec(message)
         const word = named?.[1]
-        // "What is the DFI token?" asks what it is for (the wiki); "how many DUSD are minted" asks for data.
-        if (/\bwhat(?:'s| is| are)\b/i.test(message) && !/\b(minted|supply|id|created|details|data|info)\b/i.test(message)) return undefined
         if (!word || (!/^\d+$/.test(word) && !isSymbolWord(word.replace(/-.*/, '')))) return undefined
         return withNetwork({ token: word }, message)
       },

@@ -1,13 +1,19 @@
 // A transaction by id, with its first outputs. Read-only: nothing here sends or tests a transaction.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-interface TransactionArgs extends NetworkArgs {
-  txid: string
-}
+const TRANSACTION_PARAMETERS = withNetworkParameter(
+  {
+    txid: { type: 'string', description: 'Transaction id, 64 hex characters.' },
+  },
+  ['txid'],
+)
+
+type TransactionArgs = FromSchema<typeof TRANSACTION_PARAMETERS>
 
 export interface TransactionResult {
   network: string
@@ -28,15 +34,7 @@ export function getTransactionTool(ocean: Ocean): Tool<TransactionArgs, Transact
   return {
     name: 'get_transaction',
     description: `A DeFiChain transaction by its id (64 hex characters): block, input and output counts, total output value and the first ${SHOWN_OUTPUTS} outputs.`,
-    parameters: {
-      type: 'object',
-      properties: {
-        txid: { type: 'string', description: 'Transaction id, 64 hex characters.' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['txid'],
-      additionalProperties: false,
-    },
+    parameters: TRANSACTION_PARAMETERS,
     startLine: 'Looking up that transaction 🔎',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -71,10 +69,7 @@ export function getTransactionTool(ocean: Ocean): Tool<TransactionArgs, Transact
     offline: {
       plan({ message }) {
         const hash = findHash(message)
-        if (!hash) return undefined
-        const aboutTransaction = /\b(tx|txid|transaction)\b/i.test(message)
-        const justTheHash = message.trim().toLowerCase() === hash
-        return aboutTransaction || justTheHash ? withNetwork({ txid: hash }, message) : undefined
+        return hash ? withNetwork({ txid: hash }, message) : undefined
       },
       answer(result) {
         const outputs = result.firstOutputs.map((vout) => `• Output ${vout.n}: ${formatAmount(vout.value)}${vout.tokenId ? ` (token ${vout.tokenId})` : ' DFI'}`)

@@ -1,5 +1,6 @@
 // Argument checks that run before any request, so a typo becomes a clear
 // "invalid argument" instead of a confusing Ocean error or a not-found.
+import type { FromSchema } from 'json-schema-to-ts'
 import { ToolError } from '../types.ts'
 import { decodeAddress, type OceanNetwork } from './address-codec.ts'
 
@@ -9,9 +10,16 @@ export const NETWORK_PARAMETER = {
   description: 'DeFiChain network; defaults to the configured one (usually mainnet).',
 } as const
 
-export interface NetworkArgs {
-  network?: string
+/** The parameters of a tool that takes only the network. */
+export const NETWORK_ONLY = { type: 'object', properties: { network: NETWORK_PARAMETER }, additionalProperties: false } as const
+
+/** A tool's parameters: these properties plus the optional network, nothing else. */
+export function withNetworkParameter<const P extends Record<string, object>, const R extends readonly (keyof P & string)[]>(properties: P, required: R) {
+  return { type: 'object', properties: { ...properties, network: NETWORK_PARAMETER }, required, additionalProperties: false } as const
 }
+
+/** Arguments typed from the schema the runner checks them against. */
+export type NetworkArgs = FromSchema<typeof NETWORK_ONLY>
 
 export function resolveNetwork(value: unknown, fallback: OceanNetwork): OceanNetwork {
   if (value === undefined || value === null || value === '') return fallback

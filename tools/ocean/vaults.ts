@@ -1,14 +1,20 @@
 // A loan vault by id: owner, state, collateral and loans (or its liquidation auction).
+import type { FromSchema } from 'json-schema-to-ts'
 import type { loan as oceanLoan } from '@defichain/whale-api-client'
 import type { Tool } from '../types.ts'
 import { TTL, type Ocean } from './client.ts'
 import { formatAmount, formatCount, shortId } from './format.ts'
 import { hashInContext, withNetwork } from './intent.ts'
-import { NETWORK_PARAMETER, requireHash, resolveNetwork, type NetworkArgs } from './validate.ts'
+import { requireHash, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-interface VaultArgs extends NetworkArgs {
-  id: string
-}
+const VAULT_PARAMETERS = withNetworkParameter(
+  {
+    id: { type: 'string', description: 'Vault id (64 hex characters).' },
+  },
+  ['id'],
+)
+
+type VaultArgs = FromSchema<typeof VAULT_PARAMETERS>
 
 interface TokenAmount {
   symbol: string
@@ -38,15 +44,7 @@ export function getVaultTool(ocean: Ocean): Tool<VaultArgs, VaultResult> {
   return {
     name: 'get_vault',
     description: 'One loan vault by id (64 hex characters): owner, state, loan scheme, collateral ratio, collateral and loan values and tokens, or its liquidation details.',
-    parameters: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', description: 'Vault id (64 hex characters).' },
-        network: NETWORK_PARAMETER,
-      },
-      required: ['id'],
-      additionalProperties: false,
-    },
+    parameters: VAULT_PARAMETERS,
     startLine: 'Opening that vault 🏦',
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
@@ -85,7 +83,6 @@ export function getVaultTool(ocean: Ocean): Tool<VaultArgs, VaultResult> {
     },
     offline: {
       plan(context) {
-        if (!/\bvaults?\b/i.test(context.message) || /\bhow many\b/i.test(context.message)) return undefined
         const id = hashInContext(context)
         return id ? withNetwork({ id }, context.message) : undefined
       },

@@ -1,0 +1,51 @@
+// Every error a client may see is shaped here, once: the words (ours, never
+// internals), the REST status, and whether it still has to be logged. Domain
+// errors carry no HTTP codes; each transport asks this module what to send.
+import type { FastifyError } from 'fastify'
+import type { Logger } from 'pino'
+import { KnowledgeError } from '../knowledge/index.ts'
+import { ServiceUnavailableError, TurnFailedError } from './chat-service.ts'
+
+export const TURN_FAILED_MESSAGE = 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
+const REQUEST_FAILED_MESSAGE = 'Jelly could not handle this request right now, please try again'
+
+export interface Failure {
+  /** REST status; socket transports send only the message. */
+  status: number
+  message: string
+  /** False when the failure was already logged (or is not worth a log line). */
+  log: boolean
+}
+
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof ServiceUnavailableError) return { status: 503, message: error.message, log: false }
+  if (error instanceof TurnFailedError) return { status: 500, message: TURN_FAILED_MESSAGE, log: false }
+  // The knowledge base disagrees with the configured embedder: the operator can act on it.
+  if (error instanceof KnowledgeError) return { status: 409, message: error.message, log: false }
+  const status = (error as Partial<FastifyError>)?.statusCode
+  if (status !== undefined && status >= 400 && status < 500) return { status, message: clientErrorMessage(error as FastifyError), log: false }
+  return { status: status !== undefined && status >= 500 && status < 600 ? status : 500, message: REQUEST_FAILED_MESSAGE, log: true }
+}
+
+/** For a REST reply: status and `{error}`, logging the failure when nothing else did. */
+export function restError(error: unknown, log: Pick<Logger, 'error'>): { status: number; body: { error: string } } {
+  const failure = describeFailure(error)
+  if (failure.log) log.error({ err: error }, 'request failed')
+  return { status: failure.status, body: { error: failure.message } }
+}
+
+/** For a socket `error` event (Socket.IO, /ws): `{error}`, logging the failure when nothing else did. */
+export function socketError(error: unknown, log: Pick<Logger, 'error'>, transport: string): { error: string } {
+  const failure = describeFailure(error)
+  if (failure.log) log.error({ err: error, transport }, 'turn failed')
+  return { error: failure.message }
+}
+
+function clientErrorMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+    return 'body must be valid JSON'
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON sent with Content-Type: application/json'
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
+  return error.message
+}

@@ -1,0 +1,88 @@
+// createLlmAgent on its own, without a server or database: the real openai SDK
+// against the scripted fake provider, the real calculator and offline fallback.
+import t, { type Test } from 'tap'
+import pino from 'pino'
+import { createLlmAgent } from '../agent/llm.ts'
+import { createOfflineAgent } from '../agent/offline.ts'
+import { createToolRunner } from '../agent/run-tool-calls.ts'
+import type { AgentEvent } from '../agent/types.ts'
+import { mathTool } from '../tools/math.ts'
+import { startFakeOpenAI, type Script } from './fakes/openai.ts'
+
+const log = pino({ level: 'silent' })
+const PRICES = { 'gpt-4o-mini': { input: 0.15, output: 0.6 } }
+
+async function agentWith(t: Test, script: Script, options: { maxToolRounds?: number } = {}) {
+  const fake = await startFakeOpenAI(script)
+  t.teardown(() => fake.close())
+  const tools = [mathTool]
+  const runner = createToolRunner(tools, 2000)
+  const agent = createLlmAgent({
+    tools,
+    runner,
+    fallback: createOfflineAgent(tools, { runner }),
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-test',
+    baseUrl: fake.url,
+    maxToolRounds: options.maxToolRounds ?? 4,
+    toolTimeoutMs: 2000,
+    prices: PRICES,
+    requestTimeoutMs: 2000,
+    maxAttempts: 2,
+  })
+  return { fake, agent }
+}
+
+async function run(agent: Awaited<ReturnType<typeof agentWith>>['agent'], message: string) {
+  const events: AgentEvent[] = []
+  const result = await agent.run({ message, history: [{ role: 'jelly', content: 'Hi!' }], signal: AbortSignal.timeout(10_000), log, emit: (event) => events.push(event) })
+  return { result, events, tokens: events.flatMap((event) => (event.type === 'token' ? [event.token] : [])).join('') }
+}
+
+t.test('a tool round: tool_start, then tokens that make up the answer; usage and cost add up', async (t) => {
+  const { fake, agent } = await agentWith(t, (request, call) =>
+    call === 0
+      ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }], usage: { prompt_tokens: 100, completion_tokens: 10 } }
+      : { content: `It is ${JSON.parse(String(request.messages.at(-1)?.content)).formatted} 🌊`, usage: { prompt_tokens: 200, completion_tokens: 20 } },
+  )
+  const { result, events, tokens } = await run(agent, 'what is 6 times 7')
+  t.equal(result.answer, 'It is 42 🌊')
+  t.equal(tokens, result.answer)
+  t.same(events[0], { type: 'tool_start', tool: 'calculator', line: "Let's do the math together 🧮" })
+  t.match(result, { mode: 'llm', tools: ['calculator'], toolRounds: 1, usage: { promptTokens: 300, completionTokens: 30 } })
+  t.equal(Number(result.costUsd?.toFixed(10)), Number(((300 * 0.15 + 30 * 0.6) / 1e6).toFixed(10)))
+  t.same(
+    fake.requests[0].messages.slice(1).map((m) => [m.role, m.content]),
+    [
+      ['assistant', 'Hi!'],
+      ['user', 'what is 6 times 7'],
+    ],
+    'history, then the message',
+  )
+})
+
+t.test('bad arguments go back to the model as a tool result it can read', async (t) => {
+  const { fake, agent } = await agentWith(t, (_request, call) => (call === 0 ? { toolCalls: [{ name: 'calculator', arguments: '{"expr":1}' }] } : { content: 'Sorted.' }))
+  const { result } = await run(agent, 'compute')
+  t.equal(result.answer, 'Sorted.')
+  t.match(String(fake.requests[1].messages.at(-1)?.content), /Invalid arguments: expression is required/)
+})
+
+t.test('a failing provider: the offline agent answers, marked as a fallback', async (t) => {
+  const { fake, agent } = await agentWith(t, () => ({ status: 500 }))
+  const { result, tokens } = await run(agent, 'What is 20000 divided by 33.3?')
+  t.equal(fake.requests.length, 2, 'retried once (maxAttempts 2)')
+  t.match(result, { mode: 'fallback', tools: ['calculator'], answer: /600\.6/ })
+  t.equal(tokens, result.answer)
+})
+
+t.test('the step limit asks for an answer without tools', async (t) => {
+  const { fake, agent } = await agentWith(
+    t,
+    (request) => (request.tool_choice === 'none' ? { content: 'Done.' } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"1+1"}' }] }),
+    { maxToolRounds: 1 },
+  )
+  const { result } = await run(agent, 'loop')
+  t.match(result, { answer: 'Done.', toolRounds: 1 })
+  t.equal(fake.requests.length, 2)
+})
