@@ -7,6 +7,10 @@ import { connectWs, wsTurn } from './helpers/client.ts'
 const DATABASE_AWAY = 'Jelly cannot reach its database right now 🪼 Please send your message again in a moment.'
 const errorsIn = (logs: Record<string, any>[]) => logs.filter((line) => line.level >= 50)
 
+// One app for the tests that leave it as it was; built first, since the root test
+// may end while a slow database (behind a pooler) is still being prepared.
+const shared = await buildTestApp(t)
+
 // A database that is away is worth a retry: 503 in words (issue 8), not the generic 500.
 t.test('a turn that fails in the database: REST 503 and a socket error, each logged once', async (t) => {
   const { app, db, logs } = await buildTestApp(t)
@@ -30,9 +34,6 @@ t.test('a turn that fails in the database: REST 503 and a socket error, each log
   t.equal(errorsIn(logs).length, 2, 'one more, not two')
   t.notMatch(JSON.stringify(turn.events), /CONNECTION|postgres|stack/i, 'no internals')
 })
-
-// One app for the tests that leave it as it was.
-const shared = await buildTestApp(t)
 
 t.test('client errors get a status and words naming the problem, and no error log', async (t) => {
   const { app, logs } = shared
