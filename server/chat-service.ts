@@ -3,7 +3,7 @@
 // agent, the turn log) happens here.
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
-import type { ChatRepository } from '../db/chat-repository.ts'
+import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import { abortable, deadline } from '../lib/deadline.ts'
 import { TurnWaitTimeoutError, type UserTurns } from './user-turns.ts'
@@ -32,6 +32,9 @@ export class TurnUnavailableError extends ServiceUnavailableError {}
 const STORE_GRACE_MS = 2000
 const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
 
+/** A client_message_id sent again with a different message: refused, nothing stored. */
+export class ClientMessageIdConflictError extends Error {}
+
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
 /** One user message as every transport hands it to the message path. */
@@ -52,6 +55,9 @@ export interface TurnReply {
   messageId: number
 }
 
+/** What /history returns by default and at most. */
+export const HISTORY_PAGE = { default: 100, max: 200 } as const
+
 export interface ChatServiceOptions {
   repository: ChatRepository
   agent: Agent
@@ -64,6 +70,8 @@ export interface ChatServiceOptions {
 export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, userTurns }: ChatServiceOptions) {
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
+  // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
+  const greetingTime = new Date().toISOString()
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) {
@@ -84,6 +92,10 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       // One user's turns one at a time, in arrival order (across instances too).
       return await userTurns.run(input.userToken, () => runTurn(input, emit, performance.now()))
     } catch (error) {
+      if (error instanceof ClientMessageIdConflictError) {
+        log.info({ transport: input.transport, application: input.application, outcome: 'refused', reason: error.message }, 'message refused')
+        throw error
+      }
       const retry = retryable(error)
       log.error(
         { err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: retry ? 'unavailable' : 'failed' },
@@ -93,20 +105,34 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     }
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
+  async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     // The whole turn, storage included: a database that hangs cannot hold it longer.
     const turnDeadline = deadline(turnTimeoutMs)
     const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
     let userId: number
-    let history: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
+    let stored: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
     try {
       userId = await bounded(repository.ensureUser(userToken, GREETING, application))
-      history = await bounded(repository.addHumanMessage(userId, message, application, historyWindow))
+      stored = await bounded(repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null))
     } catch (error) {
       turnDeadline.release()
       throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     }
+    const { humanId, history, earlier } = stored
     const turnLog = log.child({ userId, application, transport })
+    if (earlier && earlier.content !== message) {
+      turnDeadline.release()
+      throw new ClientMessageIdConflictError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`)
+    }
+    if (earlier?.answer) {
+      // A retry of a stored turn: the same answer and id, without running the agent again.
+      turnDeadline.release()
+      const { messageId, content } = earlier.answer
+      emit({ type: 'final_answer_token', token: content })
+      emit({ type: 'final_message', message: content, message_id: messageId })
+      turnLog.info({ durationMs: elapsed(started), outcome: 'replayed' }, 'turn')
+      return { answer: content, messageId }
+    }
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
@@ -135,16 +161,17 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
     }
     const store = deadline(Math.max(STORE_GRACE_MS, turnTimeoutMs - elapsed(started)))
-    let messageId: number
+    let completed: Awaited<ReturnType<ChatRepository['completeTurn']>>
     try {
       await abortable(toolWrites, store.signal)
-      messageId = await abortable(repository.completeTurn(userId, message, result.answer, application), store.signal)
+      completed = await abortable(repository.completeTurn(userId, humanId, message, result.answer, application), store.signal)
     } catch (error) {
       throw store.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     } finally {
       store.release()
     }
-    emit({ type: 'final_message', message: result.answer, message_id: messageId })
+    const { messageId, answer } = completed
+    emit({ type: 'final_message', message: answer, message_id: messageId })
     turnLog.info(
       {
         mode: result.mode,
@@ -158,12 +185,18 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return { answer: result.answer, messageId }
+    return { answer, messageId }
   }
 
-  async function history(userToken: string, application: string | null) {
-    const userId = await repository.ensureUser(userToken, GREETING, application)
-    return repository.history(userId)
+  /**
+   * A page of the user's messages, oldest first. Reading stores nothing: a token
+   * that never sent a message sees Jelly's greeting (id 0, not stored yet; it is
+   * stored with the first message).
+   */
+  async function history(userToken: string, { limit = HISTORY_PAGE.default, before }: { limit?: number; before?: number } = {}): Promise<StoredMessage[]> {
+    const userId = await repository.findUser(userToken)
+    if (userId === undefined) return [{ id: 0, message_type: 'jelly', content: GREETING, timestamp: greetingTime, application: null }]
+    return repository.history(userId, limit, before)
   }
 
   /** Stops taking new messages and waits (bounded) for the ones under way. */
