@@ -12,6 +12,8 @@ export interface TestServer {
   logs: Record<string, any>[]
   port: number
   dataDir: string
+  /** The server's DATABASE_URL (under TEST_DATABASE_URL, the test's own database); undefined: embedded in dataDir. */
+  databaseUrl?: string
   stop(): Promise<void>
 }
 
@@ -42,7 +44,7 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     await server.stop()
   }
   t.teardown(stop)
-  return { url: server.url, logs, port: server.port, dataDir, stop }
+  return { url: server.url, logs, port: server.port, dataDir, databaseUrl: config.databaseUrl, stop }
 }
 
 /** env with the DATABASE_URL that stands for its DATA_DIR under TEST_DATABASE_URL (unless it names one). */
