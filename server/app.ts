@@ -14,6 +14,7 @@ import { chatRoutes } from './routes/chat.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
+import { chatPage } from './routes/page.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -59,5 +60,6 @@ export async function buildApp(services: AppServices) {
   await app.register(feedbackRoutes, services)
   await app.register(adminRoutes, services)
   await app.register(statusRoutes, services)
+  if (config.page) await app.register(chatPage)
   return app
 }

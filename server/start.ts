@@ -1,25 +1,12 @@
-// Composition root: connect the database, migrate, build the embedder, tools,
-// one tool runner, agents, chat service and app (composeApp), then listen
-// (startServer). stop() drains turns before closing anything.
+// Composition root: the shared services (server/compose.ts) and the app
+// (composeApp), then listen (startServer). stop() drains turns before closing anything.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase, type Sql } from '../db/connect.ts'
-import { migrate } from '../db/migrate.ts'
-import { chatRepository } from '../db/chat-repository.ts'
-import { mathTool } from '../tools/math.ts'
-import { createOceanTools } from '../tools/ocean/index.ts'
-import { createWikiTool } from '../tools/wiki.ts'
-import { createKnowledgeBaseWith } from '../knowledge/index.ts'
-import { createEmbedder } from '../knowledge/embedders/index.ts'
 import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
-import { createOfflineAgent } from '../agent/offline.ts'
-import { createLlmAgent } from '../agent/llm.ts'
-import { createToolRunner } from '../agent/run-tool-calls.ts'
-import { createChatService } from './chat-service.ts'
+import { composeServices } from './compose.ts'
 import { buildApp } from './app.ts'
-import { createUserTurns, STALE_AFTER_MS } from './user-turns.ts'
-import { turnQueue } from '../db/turn-queue.ts'
+import type { Sql } from '../db/connect.ts'
 import { tryLease } from '../db/leases.ts'
 import { randomUUID } from 'node:crypto'
 
@@ -31,38 +18,10 @@ export interface RunningServer {
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
 export async function composeApp(config: Config, logger: Logger) {
-  const db = await connectDatabase(config)
+  const { db, repository, knowledge, chat, tools, userTurns } = await composeServices(config, logger)
   try {
-    const applied = await migrate(db.sql)
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated')
-
-    const repository = chatRepository(db.sql)
-    const knowledge = createKnowledgeBaseWith({ sql: db.sql, embedder: createEmbedder(config), log: logger })
-    const tools = [
-      mathTool,
-      ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
-      createWikiTool(knowledge),
-    ]
-    const runner = createToolRunner(tools, config.toolTimeoutMs)
-    const offline = createOfflineAgent(tools, { runner })
-    const agent = config.llmEnabled
-      ? createLlmAgent({
-          tools,
-          runner,
-          fallback: offline,
-          model: config.llmModel,
-          apiKey: config.openaiApiKey,
-          baseUrl: config.openaiBaseUrl,
-          maxToolRounds: config.maxToolRounds,
-          toolTimeoutMs: config.toolTimeoutMs,
-          prices: config.llmPrices,
-        })
-      : offline
-    // The embedded database belongs to this process alone: no other instance to order turns with.
-    const userTurns = createUserTurns({ queue: db.embedded ? undefined : turnQueue(db.sql, STALE_AFTER_MS), waitTimeoutMs: config.turnQueueTimeoutMs, log: logger })
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, userTurns })
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools: runner })
-    return { app, db, chat, knowledge, tools: runner, userTurns }
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools })
+    return { app, db, chat, knowledge, tools, userTurns }
   } catch (error) {
     await db.close()
     throw error
@@ -75,6 +34,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
     await app.close()
+    userTurns.close()
     await db.close()
     throw error
   }
