@@ -3,7 +3,11 @@
 // Own time = turn latency seen by the client minus the time the fake spent.
 // `--backend=postgres` runs the server on a throwaway PostgreSQL 15 cluster
 // (test/postgres/up.sh) instead of the embedded PGlite; its CPU is counted too.
-import { execFileSync, spawn } from 'node:child_process'
+// The server runs as in production (compiled, plain node); its memory is
+// printed idle after start and after each scenario (RSS now and at its peak).
+// BENCH_TURNS=100 makes a quick run; BENCH_DATA_DIR runs on an existing data
+// folder (e.g. one with the wiki ingested; used in place) instead of an empty one.
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -25,15 +29,18 @@ if (backend !== 'embedded' && backend !== 'postgres') throw new Error(`--backend
 const databaseUrl = backend === 'postgres' ? execFileSync('bash', ['test/postgres/up.sh'], { encoding: 'utf8' }).trim() : undefined
 const postmasterPid = databaseUrl ? Number(readFileSync(`/tmp/jelly-pg-${new URL(databaseUrl).port}/data/postmaster.pid`, 'utf8').split('\n')[0]) : undefined
 const port = await freePort()
-const dataDir = await mkdtemp(join(tmpdir(), 'jelly-bench-'))
+const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'jelly-bench-')))
 console.log(`backend: ${backend === 'postgres' ? 'PostgreSQL 15 (server CPU includes the database processes)' : 'embedded PGlite (in the server process)'}`)
-const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'server/main.ts'], {
+if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
+const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/server/main.js'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const url = `http://127.0.0.1:${port}`
 try {
   await waitForHealth(url)
+  await sleep(3000)
+  console.log(`server memory idle after start: ${serverMemory()}`)
   await run(1, 0)
   await run(50, 0)
   // Users read before they answer: the same 50 conversations at a human-like pace.
@@ -42,7 +49,7 @@ try {
   server.kill('SIGTERM')
   await new Promise((resolve) => server.once('exit', resolve))
   await fake.close()
-  await rm(dataDir, { recursive: true, force: true })
+  if (!process.env.BENCH_DATA_DIR) await rm(dataDir, { recursive: true, force: true })
   if (databaseUrl) execFileSync('bash', ['test/postgres/down.sh', databaseUrl], { stdio: 'ignore' })
 }
 
@@ -76,7 +83,7 @@ async function run(conversations: number, thinkMs: number) {
   const ownTimes = latencies.map(({ message, ms }) => ms - (fakeMs.get(message) ?? 0)).sort((a, b) => a - b)
   const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
   console.log(
-    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, server memory ${serverRssMb()} MB, turns with tokens lost or out of order: ${broken}`,
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, server memory ${serverMemory()}, turns with tokens lost or out of order: ${broken}`,
   )
 }
 
@@ -134,10 +141,11 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** Resident memory of the server process (Linux). */
-function serverRssMb(): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0)
-  return Math.round(kb / 1024)
+/** Resident memory of the server process now and at its peak so far (Linux). */
+function serverMemory(): string {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8')
+  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024)
+  return `RSS ${mb('VmRSS')} MB (peak ${mb('VmHWM')} MB)`
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
 import type { Embedder } from './embedders/types.ts'
-import type { IngestJob } from './ingest-args.ts'
+import { jobSourceOptions, type IngestJob } from './ingest-args.ts'
 import { formatSummary, ingestSource } from './ingest.ts'
 import { loadSource } from './sources.ts'
 
@@ -13,7 +13,7 @@ export async function ingestOnStart(sql: Sql, embedder: Embedder, jobs: IngestJo
   for (const job of jobs) {
     if (signal.aborted) return
     try {
-      const loaded = await loadSource(job.source, { lang: job.lang, baseUrl: job.baseUrl, signal })
+      const loaded = await loadSource(job.source, { ...jobSourceOptions(job), signal })
       for (const failure of loaded.failures) log.warn({ source: failure.source, error: failure.error }, 'page could not be loaded')
       const summary = await ingestSource(sql, embedder, loaded, { reset: job.reset, signal, log })
       log.info({ source: job.source, ...summary }, `ingested: ${formatSummary(summary)}`)

@@ -15,6 +15,7 @@ import { feedbackRoutes } from './routes/feedback.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { statusRoutes } from './routes/status.ts'
 import { chatPage } from './routes/page.ts'
+import { allowedOrigins } from './origin.ts'
 import { attachSocketIo } from './transports/socket-io.ts'
 import { websocketRoute } from './transports/websocket.ts'
 
@@ -23,6 +24,13 @@ export async function buildApp(services: AppServices) {
   const app = Fastify({
     loggerInstance: services.logger,
     bodyLimit: maxFrameBytes(config.maxMessageChars),
+    // A client gets REQUEST_TIMEOUT_MS to send headers and body (checked every
+    // second, not Node's 30 s), idle keep-alive connections close after
+    // KEEP_ALIVE_TIMEOUT_MS, and a connection waiting for an answer is bounded
+    // by the turn timeout; upgraded sockets have their own ping timeouts.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   })
 
@@ -43,7 +51,7 @@ export async function buildApp(services: AppServices) {
     return reply.code(status).send(body)
   })
 
-  await app.register(cors, { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) })
+  await app.register(cors, { origin: allowedOrigins(config.corsOrigin) })
   // Socket.IO and @fastify/websocket both listen for HTTP upgrades, and the
   // latter answers 404 to paths it has no route for: give it only the others.
   // /ws checks UTF-8 itself, so a bad text frame gets an error event like any

@@ -1,6 +1,7 @@
 // The one message path. Transports validate input and translate ChatEvents to
 // their wire format; everything else (storage order, per-user ordering, the
 // agent, the turn log) happens here.
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
@@ -34,6 +35,9 @@ const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 
 
 /** A client_message_id sent again with a different message: refused, nothing stored. */
 export class ClientMessageIdConflictError extends Error {}
+
+/** How long turns cut at the end of the shutdown grace get to store their answer. */
+const WIND_DOWN_MS = 500
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -69,6 +73,10 @@ export interface ChatServiceOptions {
 
 export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, userTurns }: ChatServiceOptions) {
   const inFlight = new Set<Promise<unknown>>()
+  // Aborted when the shutdown grace runs out: turns still running then answer from what they have.
+  // Each turn in flight listens to it (until it ends), so hundreds may at once.
+  const shutdown = new AbortController()
+  setMaxListeners(0, shutdown.signal)
   let accepting = true
   // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
   const greetingTime = new Date().toISOString()
@@ -107,7 +115,7 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
 
   async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     // The whole turn, storage included: a database that hangs cannot hold it longer.
-    const turnDeadline = deadline(turnTimeoutMs)
+    const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
     let userId: number
     let stored: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
@@ -199,12 +207,25 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return repository.history(userId, limit, before)
   }
 
-  /** Stops taking new messages and waits (bounded) for the ones under way. */
+  /**
+   * Stops taking new messages and waits up to `timeoutMs` for the ones under way.
+   * Turns still running then have their deadline cut: the LLM loop answers
+   * offline at once, so those clients still get a stored answer before their
+   * connection closes. Resolves false when the grace was not enough.
+   */
   async function drain(timeoutMs: number): Promise<boolean> {
     accepting = false
+    if (await settledWithin(timeoutMs)) return true
+    shutdown.abort(new DOMException('the server is shutting down', 'AbortError'))
+    await settledWithin(WIND_DOWN_MS)
+    return false
+  }
+
+  function settledWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
     const all = Promise.all([...inFlight]).then(() => true)
-    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref())
-    return Promise.race([all, timeout])
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))
+    return Promise.race([all, timeout]).finally(() => clearTimeout(timer))
   }
 
   return { handleMessage, history, drain, accepting: () => accepting }

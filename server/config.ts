@@ -26,6 +26,8 @@ export interface Config {
   oceanNetwork: 'mainnet' | 'testnet'
   oceanTimeoutMs: number
   adminToken: string | undefined
+  /** ADMIN_OPEN=true: admin endpoints open to everyone (only without ADMIN_TOKEN). */
+  adminOpen: boolean
   logLevel: string
   corsOrigin: string
   maxMessageChars: number
@@ -34,6 +36,10 @@ export interface Config {
   toolTimeoutMs: number
   turnTimeoutMs: number
   shutdownGraceMs: number
+  /** Longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
@@ -77,7 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     oceanUrl: url(env, 'OCEAN_URL', 'https://ocean.defichain.com'),
     oceanNetwork: oneOf(env, 'OCEAN_NETWORK', 'mainnet', ['mainnet', 'testnet'] as const),
     oceanTimeoutMs: int(env, 'OCEAN_TIMEOUT_MS', 5000, 100, 120_000),
-    adminToken: optional(env, 'ADMIN_TOKEN'),
+    ...admin(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     corsOrigin: optional(env, 'CORS_ORIGIN') ?? '*',
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 4000, 1, 1_000_000),
@@ -88,6 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 25_000, 100, 3_600_000),
     turnQueueTimeoutMs: int(env, 'TURN_QUEUE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
     ingestOnStart: ingestJobs(env),
     page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
@@ -97,6 +105,27 @@ export function loadConfig(env: Env = process.env): Config {
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim()
   return value ? value : undefined
+}
+
+export const MIN_ADMIN_TOKEN_CHARS = 16
+
+// Admin endpoints are closed unless a token opens them to its holder, or ADMIN_OPEN=true to everyone.
+function admin(env: Env): Pick<Config, 'adminToken' | 'adminOpen'> {
+  const adminToken = optional(env, 'ADMIN_TOKEN')
+  const adminOpen = bool(env, 'ADMIN_OPEN', false)
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_CHARS) {
+    // The value is a secret: say how long it is, never what it is.
+    throw new ConfigError(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters, got ${adminToken.length} (e.g. openssl rand -hex 32)`)
+  }
+  if (adminToken !== undefined && adminOpen) throw new ConfigError('ADMIN_OPEN=true opens admin endpoints to everyone; unset it when ADMIN_TOKEN is set')
+  return { adminToken, adminOpen }
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+  return raw === 'true'
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -16,8 +16,12 @@ try {
 const logger = createLogger(config.logLevel)
 try {
   const server = await startServer(config, logger)
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+  // The first signal drains; a repeat (npm and a terminal both relay Ctrl-C) does
+  // not cut turns short; only a third forces the exit.
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++
+    if (signals === 1) {
       logger.info({ signal }, 'shutting down')
       server.stop().then(
         () => process.exit(0),
@@ -26,8 +30,15 @@ try {
           process.exit(1)
         },
       )
-    })
+    } else if (signals === 2) {
+      logger.warn({ signal }, 'still shutting down; a third signal forces the exit')
+    } else {
+      logger.error({ signal }, 'forced exit: turns still running are lost')
+      process.exit(1)
+    }
   }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
 } catch (error) {
   // An unreachable database is an operator's matter, said in one line; anything else gets its stack.
   if (error instanceof DatabaseUnreachableError) logger.fatal(`Jelly could not start: ${error.message}`)

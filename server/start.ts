@@ -55,13 +55,31 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       (stopping ??= (async () => {
         ingestion.abort()
         const drained = await chat.drain(config.shutdownGraceMs)
-        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
-        await app.close()
-        await ingesting
-        userTurns.close()
-        await db.close()
+        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'the shutdown grace ran out; turns still running were cut short')
+        try {
+          await closeConnections(app)
+        } finally {
+          await ingesting
+          userTurns.close()
+          await db.close()
+        }
         logger.info('stopped')
       })()),
+  }
+}
+
+/** After this, connections still open when the app closes are cut (a turn past the grace, keep-alive ones). */
+const FORCE_CLOSE_AFTER_MS = 100
+
+// app.close() waits for every open HTTP connection, and a keep-alive one that
+// goes idle after close began would hold it until its keep-alive timeout.
+async function closeConnections(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
+  const closed = app.close()
+  const force = setTimeout(() => app.server.closeAllConnections(), FORCE_CLOSE_AFTER_MS)
+  try {
+    await closed
+  } finally {
+    clearTimeout(force)
   }
 }
 

@@ -4,6 +4,7 @@ import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
 import type { AppServices } from '../services.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import type { ChatEvent } from '../chat-service.ts'
 import { socketError } from '../errors.ts'
 
@@ -11,8 +12,15 @@ type Ack = (reply: { response: string; message_id: number } | { error: string })
 
 export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
+  const origins = allowedOrigins(config.corsOrigin)
   const io = new Server(app.server, {
-    cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
+    cors: { origin: origins },
+    // Every handshake, polling or websocket: CORS alone does not stop a page on
+    // another site from opening a websocket, or from posting to the polling transport.
+    allowRequest: (request, callback) => {
+      const allowed = originAllowed(origins, request)
+      callback(allowed ? null : ORIGIN_REFUSED_MESSAGE, allowed)
+    },
     maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
   })
 
@@ -48,9 +56,14 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
   })
 
   // Before Fastify closes the HTTP server, which would wait for these connections forever.
-  app.addHook('preClose', (done) => {
+  // Disconnecting first lets packets still queued (a final_message just sent, which a
+  // polling client fetches with its next request) go out; the engine then drops the rest.
+  app.addHook('preClose', async () => {
     io.disconnectSockets(true)
+    const flushBy = Date.now() + FLUSH_ON_CLOSE_MS
+    while (io.engine.clientsCount > 0 && Date.now() < flushBy) await new Promise((resolve) => setTimeout(resolve, 10))
     io.engine.close()
-    done()
   })
 }
+
+const FLUSH_ON_CLOSE_MS = 200

@@ -1,14 +1,21 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppServices } from '../services.ts'
 import { createMessageValidator, invalidUtf8Error } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import type { ChatEvent } from '../chat-service.ts'
 import { socketError } from '../errors.ts'
 
 export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
-  app.get('/ws', { websocket: true }, (socket, request) => {
+  const origins = allowedOrigins(config.corsOrigin)
+  // Refusing in a hook refuses the handshake: the browser sees a failed upgrade.
+  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!originAllowed(origins, request.raw)) return reply.code(403).send({ error: ORIGIN_REFUSED_MESSAGE })
+  }
+
+  app.get('/ws', { websocket: true, preValidation: checkOrigin }, (socket, request) => {
     // Proxies close quiet connections (Fly after 60 s): a ping keeps them, and a
     // peer that missed the previous one's pong is gone.
     let alive = true

@@ -24,6 +24,9 @@ export async function testConfig(env: Record<string, string> = {}): Promise<Conf
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // Most tests read what was stored through the admin endpoints; tests of the
+    // admin guard pass ADMIN_TOKEN, or ADMIN_OPEN: '' for the closed default.
+    ...(env.ADMIN_TOKEN === undefined ? { ADMIN_OPEN: 'true' } : {}),
     ...withTestDatabase(dataDir, env),
     PORT: '0',
     HOST: '127.0.0.1',
