@@ -1,12 +1,14 @@
 // The backend's own time per turn through the LLM loop: the real server in a
 // child process, a fake provider that answers at once, Socket.IO clients.
 // Own time = turn latency seen by the client minus the time the fake spent.
+// `--backend=postgres` runs the server on a throwaway PostgreSQL 15 cluster
+// (test/postgres/up.sh) instead of the embedded PGlite; its CPU is counted too.
 // The server runs as in production (compiled, plain node); its memory is
 // printed idle after start and after each scenario (RSS now and at its peak).
 // BENCH_TURNS=100 makes a quick run; BENCH_DATA_DIR runs on an existing data
 // folder (e.g. one with the wiki ingested; used in place) instead of an empty one.
-import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -22,13 +24,19 @@ const ANSWER = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' ðŸ
 const fake = await startFakeOpenAI((request) =>
   request.messages.at(-1)?.role === 'tool' ? { content: ANSWER } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] },
 )
+const backend = process.argv.find((arg) => arg.startsWith('--backend='))?.slice('--backend='.length) ?? 'embedded'
+if (backend !== 'embedded' && backend !== 'postgres') throw new Error(`--backend must be embedded or postgres, got ${backend}`)
+const databaseUrl = backend === 'postgres' ? execFileSync('bash', ['test/postgres/up.sh'], { encoding: 'utf8' }).trim() : undefined
+const postmasterPid = databaseUrl ? Number(readFileSync(`/tmp/jelly-pg-${new URL(databaseUrl).port}/data/postmaster.pid`, 'utf8').split('\n')[0]) : undefined
 const port = await freePort()
 const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'jelly-bench-')))
+console.log(`backend: ${backend === 'postgres' ? 'PostgreSQL 15 (server CPU includes the database processes)' : 'embedded PGlite (in the server process)'}`)
 if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
 const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/server/main.js'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn',
     // One address runs 50 conversations flat out: per-IP and per-user limits would refuse most of it.
-    RATE_LIMIT_USER: '0', RATE_LIMIT_IP: '0', RATE_LIMIT_HTTP: '0', MAX_SOCKETS_PER_IP: '0' },
+    RATE_LIMIT_USER: '0', RATE_LIMIT_IP: '0', RATE_LIMIT_HTTP: '0', MAX_SOCKETS_PER_IP: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const url = `http://127.0.0.1:${port}`
@@ -45,6 +53,7 @@ try {
   await new Promise((resolve) => server.once('exit', resolve))
   await fake.close()
   if (!process.env.BENCH_DATA_DIR) await rm(dataDir, { recursive: true, force: true })
+  if (databaseUrl) execFileSync('bash', ['test/postgres/down.sh', databaseUrl], { stdio: 'ignore' })
 }
 
 async function run(conversations: number, thinkMs: number) {
@@ -110,11 +119,29 @@ async function waitForHealth(base: string) {
   throw new Error('the server did not start')
 }
 
-/** CPU time the server process (all its threads) has used so far, from /proc (Linux). */
+/** CPU time the server process (all its threads) and, on PostgreSQL, the database's processes have used so far (Linux). */
 function serverCpuMs(): number {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  if (!postmasterPid) return processCpuMs(server.pid!)
+  // The postmaster and its children (one backend per connection); the children of exited ones are not counted.
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => statFields(Number(pid))?.[1] === String(postmasterPid))
+  return processCpuMs(server.pid!) + processCpuMs(postmasterPid) + children.reduce((sum, pid) => sum + processCpuMs(Number(pid)), 0)
+}
+
+function processCpuMs(pid: number): number {
+  const fields = statFields(pid)
   // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : 0
+}
+
+/** Fields after the command name of /proc/<pid>/stat: [0] state, [1] parent pid, â€¦ */
+function statFields(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  } catch {
+    return undefined
+  }
 }
 
 /** Resident memory of the server process now and at its peak so far (Linux). */

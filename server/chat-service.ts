@@ -5,11 +5,13 @@ import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
-import { deadline } from '../lib/deadline.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
+import { abortable, deadline } from '../lib/deadline.ts'
 import { hashToken } from '../db/token-hash.ts'
 import { createTurnLimits, RefusedError, type TurnLimits } from './turn-limits.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { memoryCounters } from '../db/rate-counters.ts'
+import { TurnWaitTimeoutError, type UserTurns } from './user-turns.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -27,6 +29,13 @@ export class ServiceUnavailableError extends Error {}
 
 /** A turn that failed after the chat service logged why (once); `cause` is the original error. */
 export class TurnFailedError extends Error {}
+
+/** The database is away or hangs, or the user's previous turn would not end: the client should try again (503). */
+export class TurnUnavailableError extends ServiceUnavailableError {}
+
+// Storing an answer the agent finished after the turn deadline (its fallback) still gets this long.
+const STORE_GRACE_MS = 2000
+const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
 
 /** A client_message_id sent again with a different message: refused, nothing stored. */
 export class ClientMessageIdConflictError extends Error {}
@@ -63,14 +72,23 @@ export interface ChatServiceOptions {
   log: Logger
   historyWindow: number
   turnTimeoutMs: number
+  /** One user's turns one at a time, in arrival order (across instances on a shared database). */
+  userTurns: UserTurns
   /** Limits and metrics as the server composes them; without them (tests of the path alone) nothing is limited. */
   limits?: TurnLimits
   metrics?: Metrics
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits = unlimited(), metrics = createMetrics() }: ChatServiceOptions) {
-  // Turns of one user run one after the other; the map holds each user's tail, by token hash.
-  const userQueues = new Map<string, Promise<unknown>>()
+export function createChatService({
+  repository,
+  agent,
+  log,
+  historyWindow,
+  turnTimeoutMs,
+  userTurns,
+  limits = unlimited(),
+  metrics = createMetrics(),
+}: ChatServiceOptions) {
   const inFlight = new Set<Promise<unknown>>()
   // Aborted when the shutdown grace runs out: turns still running then answer from what they have.
   // Each turn in flight listens to it (until it ends), so hundreds may at once.
@@ -96,15 +114,12 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       }
       throw error
     }
-    const previous = userQueues.get(userKey) ?? Promise.resolve()
-    const turn = previous.then(() => runLoggedTurn(input, safely(emit)))
+    const turn = runLoggedTurn(input, safely(emit))
     const tail = turn.catch(() => undefined)
-    userQueues.set(userKey, tail)
     inFlight.add(tail)
     void tail.then(() => {
       release()
       inFlight.delete(tail)
-      if (userQueues.get(userKey) === tail) userQueues.delete(userKey)
     })
     return turn
   }
@@ -113,28 +128,44 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   async function runLoggedTurn(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     const started = performance.now()
     try {
-      return await runTurn(input, emit, started)
+      // One user's turns one at a time, in arrival order (across instances too).
+      return await userTurns.run(input.userToken, () => runTurn(input, emit, performance.now()))
     } catch (error) {
       if (error instanceof ClientMessageIdConflictError) {
         log.info({ transport: input.transport, application: input.application, outcome: 'refused', reason: error.message }, 'message refused')
         throw error
       }
+      const retry = retryable(error)
       const durationMs = elapsed(started)
-      log.error({ err: error, transport: input.transport, application: input.application, durationMs, outcome: 'failed' }, 'turn failed')
-      metrics.turn({ transport: input.transport, mode: 'none', outcome: 'failed', durationMs })
-      throw new TurnFailedError('turn failed', { cause: error })
+      const outcome = retry ? 'unavailable' : 'failed'
+      log.error({ err: error, transport: input.transport, application: input.application, durationMs, outcome }, 'turn failed')
+      metrics.turn({ transport: input.transport, mode: 'none', outcome, durationMs })
+      throw retry ?? new TurnFailedError('turn failed', { cause: error })
     }
   }
 
   async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
-    const userId = await repository.ensureUser(userToken, GREETING, application)
-    const { humanId, history, earlier } = await repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null)
+    // The whole turn, storage included: a database that hangs cannot hold it longer.
+    const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
+    const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
+    let userId: number
+    let stored: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
+    try {
+      userId = await bounded(repository.ensureUser(userToken, GREETING, application))
+      stored = await bounded(repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null))
+    } catch (error) {
+      turnDeadline.release()
+      throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+    }
+    const { humanId, history, earlier } = stored
     const turnLog = log.child({ userId, application, transport })
     if (earlier && earlier.content !== message) {
+      turnDeadline.release()
       throw new ClientMessageIdConflictError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`)
     }
     if (earlier?.answer) {
       // A retry of a stored turn: the same answer and id, without running the agent again.
+      turnDeadline.release()
       const { messageId, content } = earlier.answer
       emit({ type: 'final_answer_token', token: content })
       emit({ type: 'final_message', message: content, message_id: messageId })
@@ -169,7 +200,6 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     }
 
     let result: AgentResult
-    const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     try {
       result = await agent.run({
         message,
@@ -184,8 +214,17 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     } finally {
       turnDeadline.release()
     }
-    await toolWrites
-    const { messageId, answer } = await repository.completeTurn(userId, humanId, message, result.answer, application)
+    const store = deadline(Math.max(STORE_GRACE_MS, turnTimeoutMs - elapsed(started)))
+    let completed: Awaited<ReturnType<ChatRepository['completeTurn']>>
+    try {
+      await abortable(toolWrites, store.signal)
+      completed = await abortable(repository.completeTurn(userId, humanId, message, result.answer, application), store.signal)
+    } catch (error) {
+      throw store.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+    } finally {
+      store.release()
+    }
+    const { messageId, answer } = completed
     emit({ type: 'final_message', message: answer, message_id: messageId })
     const durationMs = elapsed(started)
     turnLog.info(
@@ -262,4 +301,16 @@ function unlimited(): TurnLimits {
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started)
+}
+
+// Failures the client should simply retry: a 503 / error event in words.
+function retryable(error: unknown): TurnUnavailableError | undefined {
+  if (error instanceof TurnUnavailableError) return error
+  if (error instanceof TurnWaitTimeoutError) {
+    return new TurnUnavailableError('Jelly is still answering your previous message 🪼 Please send this one again in a moment.', { cause: error })
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new TurnUnavailableError('Jelly cannot reach its database right now 🪼 Please send your message again in a moment.', { cause: error })
+  }
+  return undefined
 }

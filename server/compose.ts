@@ -21,6 +21,8 @@ import { createTurnLimits } from './turn-limits.ts'
 import { watchEventLoopLag } from './event-loop-lag.ts'
 import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
+import { createUserTurns, STALE_AFTER_MS, type UserTurns } from './user-turns.ts'
+import { turnQueue } from '../db/turn-queue.ts'
 
 export interface Services {
   db: Database
@@ -31,6 +33,8 @@ export interface Services {
   metrics: Metrics
   /** Stops the event-loop watch behind the overload check. */
   stopWatching(): void
+  /** Per-user turn order; close() stops its heartbeat. */
+  userTurns: UserTurns
 }
 
 export interface ComposeOptions {
@@ -80,8 +84,19 @@ export async function composeServices(config: Config, logger: Logger, options: C
       maxTurnsInFlight: config.maxTurnsInFlight,
       eventLoopLagging: eventLoop.lagging,
     })
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
-    return { db, repository, knowledge, chat, tools: runner, metrics, stopWatching: eventLoop.stop }
+    // The embedded database belongs to this process alone: no other instance to order turns with.
+    const userTurns = createUserTurns({ queue: db.embedded ? undefined : turnQueue(db.sql, STALE_AFTER_MS), waitTimeoutMs: config.turnQueueTimeoutMs, log: logger })
+    const chat = createChatService({
+      repository,
+      agent,
+      log: logger,
+      historyWindow: config.historyWindow,
+      turnTimeoutMs: config.turnTimeoutMs,
+      userTurns,
+      limits,
+      metrics,
+    })
+    return { db, repository, knowledge, chat, tools: runner, metrics, userTurns, stopWatching: eventLoop.stop }
   } catch (error) {
     await db.close()
     throw error

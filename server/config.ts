@@ -6,6 +6,16 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string | undefined
+  /** Largest number of connections to DATABASE_URL. */
+  databasePoolMax: number
+  databaseConnectTimeoutMs: number
+  databaseStatementTimeoutMs: number
+  /** `transaction` behind Supavisor's port 6543 or PgBouncer; undefined: detected from the URL. */
+  databasePooler: 'transaction' | 'direct' | undefined
+  /** Server pings on /ws connections, so proxies keep them open. */
+  wsPingIntervalMs: number
+  /** How long a message may wait for the same user's previous turn (on another instance too). */
+  turnQueueTimeoutMs: number
   dataDir: string
   openaiApiKey: string | undefined
   openaiBaseUrl: string | undefined
@@ -88,7 +98,11 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: optional(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: optional(env, 'DATABASE_URL'),
+    databaseUrl: databaseUrl(env),
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    databaseConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    databaseStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    databasePooler: databasePooler(env),
     dataDir: optional(env, 'DATA_DIR') ?? './data',
     openaiApiKey,
     openaiBaseUrl,
@@ -107,6 +121,8 @@ export function loadConfig(env: Env = process.env): Config {
     toolTimeoutMs: int(env, 'TOOL_TIMEOUT_MS', 15_000, 100, 300_000),
     turnTimeoutMs: int(env, 'TURN_TIMEOUT_MS', 60_000, 1000, 600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 25_000, 100, 3_600_000),
+    turnQueueTimeoutMs: int(env, 'TURN_QUEUE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
@@ -233,6 +249,28 @@ function url(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`)
   }
   return raw.replace(/\/+$/, '')
+}
+
+// The value holds a password: errors name the variable, never echo it.
+function databaseUrl(env: Env): string | undefined {
+  const raw = optional(env, 'DATABASE_URL')
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:password@host:5432/postgres (value not shown: it may hold a password)')
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${parsed.protocol}//"`)
+  }
+  return raw
+}
+
+function databasePooler(env: Env): Config['databasePooler'] {
+  const raw = optional(env, 'DATABASE_POOLER')
+  if (raw === undefined) return undefined
+  return oneOf(env, 'DATABASE_POOLER', 'direct', ['transaction', 'session', 'direct'] as const) === 'transaction' ? 'transaction' : 'direct'
 }
 
 // "docs/en --base-url https://x/docs; https://x/sitemap.xml": `npm run ingest` arguments, `;` between ingestions.

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { startServer } from './start.ts'
+import { DatabaseUnreachableError } from '../db/connect.ts'
 
 let config
 try {
@@ -39,6 +40,8 @@ try {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 } catch (error) {
-  logger.fatal({ err: error }, `Jelly could not start: ${(error as Error).message}`)
+  // An unreachable database is an operator's matter, said in one line; anything else gets its stack.
+  if (error instanceof DatabaseUnreachableError) logger.fatal(`Jelly could not start: ${error.message}`)
+  else logger.fatal({ err: error }, `Jelly could not start: ${(error as Error).message}`)
   process.exit(1)
 }

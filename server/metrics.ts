@@ -11,7 +11,7 @@ const TOOL_SECONDS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 15]
 export interface TurnRecord {
   transport: string
   mode: AgentResult['mode'] | 'none'
-  outcome: 'answered' | 'failed' | 'replayed'
+  outcome: 'answered' | 'failed' | 'unavailable' | 'replayed'
   durationMs: number
   firstTokenMs?: number
   result?: AgentResult

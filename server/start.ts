@@ -6,6 +6,9 @@ import { createLogger } from './logger.ts'
 import { ingestOnStart, scheduleIngest, type OnIngestRun } from '../knowledge/ingest-on-start.ts'
 import { composeServices } from './compose.ts'
 import { buildApp, type AppOptions } from './app.ts'
+import type { Sql } from '../db/connect.ts'
+import { tryLease } from '../db/leases.ts'
+import { randomUUID } from 'node:crypto'
 
 export interface RunningServer {
   url: string
@@ -15,11 +18,11 @@ export interface RunningServer {
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
 export async function composeApp(config: Config, logger: Logger, appOptions: AppOptions = {}) {
-  const { db, repository, knowledge, chat, tools, metrics, stopWatching } = await composeServices(config, logger)
+  const { db, repository, knowledge, chat, tools, metrics, userTurns, stopWatching } = await composeServices(config, logger)
   try {
     const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools, metrics }, appOptions)
     app.addHook('onClose', async () => stopWatching())
-    return { app, db, chat, knowledge, tools, metrics }
+    return { app, db, chat, knowledge, tools, metrics, userTurns }
   } catch (error) {
     await db.close()
     throw error
@@ -27,22 +30,26 @@ export async function composeApp(config: Config, logger: Logger, appOptions: App
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
-  const { app, db, chat, knowledge, metrics } = await composeApp(config, logger, appOptions)
+  const { app, db, chat, knowledge, metrics, userTurns } = await composeApp(config, logger, appOptions)
   try {
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
     await app.close()
+    userTurns.close()
     await db.close()
     throw error
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
-  logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+  logger.info({ port, database: db.where, pooler: db.transactionPooler ? 'transaction' : undefined, mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
 
   const ingestion = new AbortController()
   const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
   let scheduledRun: () => Promise<unknown> = async () => undefined
-  const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun).then(() => {
+  const onStart = config.ingestOnStart.length
+    ? ingestOnceAtATime(db.sql, logger, () => ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun))
+    : Promise.resolve()
+  const ingesting = onStart.then(() => {
     if (config.ingestEveryMs === undefined) return
     const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
     scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
@@ -62,6 +69,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         } finally {
           await ingesting
           await scheduledRun()
+          userTurns.close()
           await db.close()
         }
         logger.info('stopped')
@@ -81,5 +89,24 @@ async function closeConnections(app: Awaited<ReturnType<typeof buildApp>>): Prom
     await closed
   } finally {
     clearTimeout(force)
+  }
+}
+
+// Instances sharing a database ingest one at a time: while one holds the lease,
+// the others leave it to that one (ingestion is incremental, a later start refreshes).
+async function ingestOnceAtATime(sql: Sql, logger: Logger, ingest: () => Promise<void>): Promise<void> {
+  let lease
+  try {
+    lease = await tryLease(sql, 'knowledge-ingest', randomUUID(), 60_000)
+  } catch (error) {
+    return logger.error({ err: error }, 'ingestion on start failed: could not take its lease')
+  }
+  if (!lease) return logger.info('ingestion on start skipped: another instance is ingesting')
+  logger.info('ingestion on start: running (this instance holds the lease)')
+  try {
+    await ingest()
+  } finally {
+    logger.info('ingestion on start: done')
+    await lease.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the ingestion lease'))
   }
 }

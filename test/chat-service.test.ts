@@ -10,16 +10,21 @@ import { createChatService, GREETING, ServiceUnavailableError, type ChatEvent } 
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { mathTool } from '../tools/math.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { createUserTurns, STALE_AFTER_MS } from '../server/user-turns.ts'
+import { turnQueue } from '../db/turn-queue.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 
-const db = await connectDatabase({ dataDir: await freshDataDir() })
+const db = await connectDatabase(await freshDatabase())
 t.teardown(() => db.close())
 await migrate(db.sql)
 const repository = chatRepository(db.sql)
 const lines: Record<string, any>[] = []
 const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-const service = (agent = createOfflineAgent([mathTool])) => createChatService({ repository, agent, log, historyWindow: 10, turnTimeoutMs: 5000 })
+// As the server composes it: on a shared database, turns also queue there.
+const userTurns = createUserTurns({ queue: db.embedded ? undefined : turnQueue(db.sql, STALE_AFTER_MS), waitTimeoutMs: 30_000, log })
+t.teardown(() => userTurns.close())
+const service = (agent = createOfflineAgent([mathTool])) => createChatService({ repository, agent, log, historyWindow: 10, turnTimeoutMs: 5000, userTurns })
 const incoming = (userToken: string, message: string) => ({ userToken, message, application: 'test', transport: 'rest' as const })
 
 t.test('a turn: events in order, and the transcript stored with the answer id', async (t) => {

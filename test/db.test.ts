@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import t from 'tap'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase, freshEmbeddedDataDir } from './helpers/data-dir.ts'
 
 t.test('migrations apply in order, once, each in its own transaction', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   const dir = await mkdtemp(join(tmpdir(), 'jelly-migrations-'))
   await writeFile(join(dir, '001_a.sql'), 'create table a (id int);')
@@ -29,7 +29,7 @@ t.test('migrations apply in order, once, each in its own transaction', async (t)
 })
 
 t.test('the project migrations create the contract tables', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   const applied = await migrate(db.sql)
   t.ok(applied.includes('001_chat.sql'))
@@ -37,8 +37,9 @@ t.test('the project migrations create the contract tables', async (t) => {
   for (const table of ['users', 'chat_messages', 'qa', 'schema_migrations']) t.ok(tables.includes(table), table)
 })
 
+// Embedded only: the lock guards PGlite's files, which a server has no need of.
 t.test('one process at a time owns an embedded data folder', async (t) => {
-  const dataDir = await freshDataDir()
+  const dataDir = await freshEmbeddedDataDir()
   const first = await connectDatabase({ dataDir })
   await t.rejects(connectDatabase({ dataDir }), /DATA_DIR .* is in use by process \d+/)
   await first.close()

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { loadSource } from '../knowledge/sources.ts'
 import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -19,7 +19,7 @@ const log = pino({ level: 'silent' })
 const fixtures = fileURLToPath(new URL('./fixtures/knowledge/docs/en', import.meta.url))
 
 async function openBase(t: Test) {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   return db.sql

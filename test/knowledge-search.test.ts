@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { loadSource } from '../knowledge/sources.ts'
 import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -13,7 +13,7 @@ import { hybridSearch } from '../knowledge/search.ts'
 const docs = (lang: string) => fileURLToPath(new URL(`./fixtures/knowledge/docs/${lang}`, import.meta.url))
 
 async function fixtureBase(t: Test): Promise<{ kb: KnowledgeBase; sql: import('../db/connect.ts').Sql }> {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()

@@ -2,7 +2,7 @@ import t from 'tap'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { loadSource } from '../knowledge/sources.ts'
 import { formatSummary, ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -21,7 +21,7 @@ t.test('sitemap ingestion: pages load politely, failures are reported, the rest 
   site.pages.set('/market', articleHtml('Market', paragraph('The fish market opens on Fridays.')))
   site.listed.push('/ferry', '/market', '/broken', '/slow')
 
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()
@@ -104,7 +104,7 @@ t.test('page and byte caps hold pages back, are reported, and keep what the base
   for (const name of ['a', 'b', 'c', 'd']) site.pages.set(`/${name}`, articleHtml(`Page ${name}`, paragraph(`Page ${name} talks about boat number ${name}.`)))
   site.pages.set('/huge', articleHtml('Huge', paragraph('x '.repeat(40_000))))
   site.listed.push('/a', '/b', '/c', '/d')
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { loadSource } from '../knowledge/sources.ts'
 import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -15,7 +15,7 @@ const docs = (lang: string) => fileURLToPath(new URL(`./fixtures/knowledge/docs/
 const context = () => ({ signal: AbortSignal.timeout(10_000), log })
 
 t.test('wiki tool on an empty base explains how to ingest', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   const wiki = createWikiTool(createKnowledgeBaseWith({ sql: db.sql, embedder: createLocalEmbedder(), log }))
@@ -28,7 +28,7 @@ t.test('wiki tool on an empty base explains how to ingest', async (t) => {
 })
 
 t.test('wiki tool answers from the base, extractively and with sources', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()

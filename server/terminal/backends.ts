@@ -30,7 +30,7 @@ export interface ChatBackend {
 export class TurnError extends Error {}
 
 export async function inProcessBackend(config: Config, logger: Logger, token: string, trace?: AgentTrace): Promise<ChatBackend> {
-  const { db, chat } = await composeServices(config, logger, { trace })
+  const { db, chat, userTurns } = await composeServices(config, logger, { trace })
   const validate = createMessageValidator(config.maxMessageChars)
   let closing: Promise<void> | undefined
   return {
@@ -51,6 +51,7 @@ export async function inProcessBackend(config: Config, logger: Logger, token: st
       (closing ??= (async () => {
         const drained = await chat.drain(config.shutdownGraceMs)
         if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'leaving with a turn still running')
+        userTurns.close()
         await db.close()
       })()),
   }

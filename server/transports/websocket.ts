@@ -25,6 +25,16 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
   }
 
   app.get('/ws', { websocket: true, preValidation: checkOrigin, schema }, (socket, request) => {
+    // Proxies close quiet connections (Fly after 60 s): a ping keeps them, and a
+    // peer that missed the previous one's pong is gone.
+    let alive = true
+    socket.on('pong', () => (alive = true))
+    const pinger = setInterval(() => {
+      if (!alive) return socket.terminate()
+      alive = false
+      socket.ping()
+    }, config.wsPingIntervalMs)
+    socket.on('close', () => clearInterval(pinger))
     const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof socketError>)) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }

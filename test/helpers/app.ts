@@ -12,6 +12,7 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}) {
   const composed = await composeApp(config, createLogger(config.logLevel, { write: (line: string) => void logs.push(JSON.parse(line)) }))
   t.teardown(async () => {
     await composed.app.close()
+    composed.userTurns.close()
     await composed.db.close()
   })
   return { ...composed, config, logs }

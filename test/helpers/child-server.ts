@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { LIMITS_OFF } from './server.ts'
+import { LIMITS_OFF, withTestDatabase } from './server.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -37,7 +37,11 @@ function childEnv(env: Record<string, string>): Record<string, string> {
 }
 
 function launch(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: childEnv(withTestDatabase(env.DATA_DIR, env)),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))

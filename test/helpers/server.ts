@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import { loadConfig, type Config } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
-import { freshDataDir } from './data-dir.ts'
+import { databaseUrlFor, freshDataDir } from './data-dir.ts'
 
 /** Rate limits, queue bound, socket cap and overload checks, all off. */
 export const LIMITS_OFF: Record<string, string> = {
@@ -23,11 +23,14 @@ export interface TestServer {
   logs: Record<string, any>[]
   port: number
   dataDir: string
+  /** The server's DATABASE_URL (under TEST_DATABASE_URL, the test's own database); undefined: embedded in dataDir. */
+  databaseUrl?: string
   stop(): Promise<void>
 }
 
 /** The configuration a test server runs with: loopback, port 0, its own database, no internet. */
 export async function testConfig(env: Record<string, string> = {}): Promise<Config> {
+  const dataDir = env.DATA_DIR ?? (await freshDataDir())
   return loadConfig({
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
@@ -37,10 +40,10 @@ export async function testConfig(env: Record<string, string> = {}): Promise<Conf
     ...(env.ADMIN_TOKEN === undefined ? { ADMIN_OPEN: 'true' } : {}),
     // Tests send many messages from one address and token; the limits' own tests turn them on.
     ...LIMITS_OFF,
-    ...env,
+    ...withTestDatabase(dataDir, env),
     PORT: '0',
     HOST: '127.0.0.1',
-    DATA_DIR: env.DATA_DIR ?? (await freshDataDir()),
+    DATA_DIR: dataDir,
   })
 }
 
@@ -57,5 +60,11 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
     await server.stop()
   }
   t.teardown(stop)
-  return { url: server.url, logs, port: server.port, dataDir, stop }
+  return { url: server.url, logs, port: server.port, dataDir, databaseUrl: config.databaseUrl, stop }
+}
+
+/** env with the DATABASE_URL that stands for its DATA_DIR under TEST_DATABASE_URL (unless it names one). */
+export function withTestDatabase(dataDir: string | undefined, env: Record<string, string>): Record<string, string> {
+  const databaseUrl = dataDir && !env.DATABASE_URL ? databaseUrlFor(dataDir) : undefined
+  return databaseUrl ? { ...env, DATABASE_URL: databaseUrl } : env
 }
