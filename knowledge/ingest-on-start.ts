@@ -6,10 +6,11 @@ import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
 import type { Embedder } from './embedders/types.ts'
 import type { IngestJob } from './ingest-args.ts'
-import { formatSummary, ingestSource } from './ingest.ts'
-import { loadSource } from './sources.ts'
 
 export async function ingestOnStart(sql: Sql, embedder: Embedder, jobs: IngestJob[], log: Logger, signal: AbortSignal): Promise<void> {
+  if (!jobs.length) return
+  // Loaded only when there is something to ingest: the HTML and Markdown parsers are a large part of the start time otherwise.
+  const [{ formatSummary, ingestSource }, { loadSource }] = await Promise.all([import('./ingest.ts'), import('./sources.ts')])
   for (const job of jobs) {
     if (signal.aborted) return
     try {

@@ -1,7 +1,9 @@
 // `npm start`: read the configuration, start, and stop cleanly on SIGTERM/SIGINT.
+// The database starts first (the embedded one boots in its own thread) while
+// the rest of the app's modules load.
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
-import { startServer } from './start.ts'
+import { connectDatabase } from '../db/connect.ts'
 
 let config
 try {
@@ -13,8 +15,11 @@ try {
 }
 
 const logger = createLogger(config.logLevel)
+const database = connectDatabase(config)
+database.catch(() => undefined) // awaited below, after the import; this keeps an early failure from counting as unhandled
 try {
-  const server = await startServer(config, logger)
+  const { startServer } = await import('./start.ts')
+  const server = await startServer(config, logger, await database)
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down')

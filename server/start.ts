@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase } from '../db/connect.ts'
+import { connectDatabase, type Database } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
@@ -27,8 +27,8 @@ export interface RunningServer {
 }
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
-export async function composeApp(config: Config, logger: Logger) {
-  const db = await connectDatabase(config)
+export async function composeApp(config: Config, logger: Logger, database?: Database) {
+  const db = database ?? (await connectDatabase(config))
   try {
     const applied = await migrate(db.sql)
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
@@ -64,8 +64,9 @@ export async function composeApp(config: Config, logger: Logger) {
   }
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const { app, db, chat, knowledge } = await composeApp(config, logger)
+/** `database`, when given, is one already connected (main.ts starts it while the app's modules load). */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), database?: Database): Promise<RunningServer> {
+  const { app, db, chat, knowledge } = await composeApp(config, logger, database)
   try {
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
