@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
-const { pgdata, socketPath } = workerData
+const { pgdata, socketPath, createOnly } = workerData
 // PGlite touches all of shared_buffers at start. Its 128 MB default is most of
 // the server's memory; 64 MB holds the chat tables and a wiki-sized knowledge
 // base many times over.
@@ -15,16 +15,21 @@ const SETTINGS = ['shared_buffers = 64MB']
 
 try {
   const db = await PGlite.create(pgdata, { extensions: { vector }, postgresqlconf: SETTINGS })
-  const server = new PGLiteSocketServer({ db, path: socketPath })
-  await server.start()
-  parentPort.on('message', async (message) => {
-    if (message !== 'stop') return
-    await server.stop()
+  if (createOnly) {
     await db.close()
-    parentPort.postMessage({ stopped: true })
-    parentPort.close()
-  })
-  parentPort.postMessage({ ready: true })
+    parentPort.postMessage({ created: true })
+  } else {
+    const server = new PGLiteSocketServer({ db, path: socketPath })
+    await server.start()
+    parentPort.on('message', async (message) => {
+      if (message !== 'stop') return
+      await server.stop()
+      await db.close()
+      parentPort.postMessage({ stopped: true })
+      parentPort.close()
+    })
+    parentPort.postMessage({ ready: true })
+  }
 } catch (error) {
   parentPort.postMessage({ error: error.message })
 }

@@ -2,7 +2,7 @@
 // in a worker thread, served over the Postgres wire protocol on a private Unix
 // socket, so the rest of the code talks to it through postgres.js exactly as it
 // talks to a real server.
-import { mkdtemp, mkdir, rm, open, readFile, unlink } from 'node:fs/promises'
+import { access, mkdtemp, mkdir, rm, open, readFile, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -24,25 +24,35 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     await rm(socketDir, { recursive: true, force: true })
     await releaseLock()
   }
-  const worker = new Worker(new URL('./embedded-worker.mjs', import.meta.url), { workerData: { pgdata: join(dir, 'pgdata'), socketPath } })
+  const pgdata = join(dir, 'pgdata')
+  const workerUrl = new URL('./embedded-worker.mjs', import.meta.url)
+  let worker: Worker | undefined
   try {
+    // Creating a database (initdb) leaves a few hundred MB in its thread that
+    // are never given back, so a new one is created in a thread that then ends.
+    if (!(await exists(join(pgdata, 'PG_VERSION')))) {
+      const creator = new Worker(workerUrl, { workerData: { pgdata, createOnly: true } })
+      await nextMessage(creator, 'created').finally(() => creator.terminate())
+    }
+    worker = new Worker(workerUrl, { workerData: { pgdata, socketPath } })
     await nextMessage(worker, 'ready')
   } catch (error) {
-    await worker.terminate()
+    await worker?.terminate()
     await cleanUp()
     throw error
   }
+  const serving = worker
   return {
     socketPath,
     async stop() {
-      worker.postMessage('stop')
-      await nextMessage(worker, 'stopped').catch(() => worker.terminate())
+      serving.postMessage('stop')
+      await nextMessage(serving, 'stopped').catch(() => serving.terminate())
       await cleanUp()
     },
   }
 }
 
-function nextMessage(worker: Worker, expected: 'ready' | 'stopped'): Promise<void> {
+function nextMessage(worker: Worker, expected: 'created' | 'ready' | 'stopped'): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: Record<string, unknown>) => {
       worker.off('error', onError)
@@ -86,6 +96,13 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     }
   }
   throw new Error(`could not lock DATA_DIR ${dir}`)
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 function isAlive(pid: number): boolean {
