@@ -17,6 +17,7 @@ COPY tools ./tools
 COPY knowledge ./knowledge
 COPY db ./db
 COPY migrations ./migrations
+COPY public ./public
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

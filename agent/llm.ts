@@ -6,7 +6,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai'
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 import type { Tool } from '../tools/types.ts'
-import type { Agent, AgentInput, AgentResult, Usage } from './types.ts'
+import type { Agent, AgentInput, AgentResult, AgentTrace, Usage } from './types.ts'
 import { buildMessages } from './prompt.ts'
 import { createToolRunner, type ToolCall, type ToolRunner } from './run-tool-calls.ts'
 import { createTokenBuffer } from './token-buffer.ts'
@@ -27,6 +27,7 @@ export interface LlmAgentOptions {
   /** Longest wait for one provider response before it counts as a timeout. */
   requestTimeoutMs?: number
   maxAttempts?: number
+  trace?: AgentTrace
 }
 
 interface StepResult {
@@ -93,7 +94,9 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
             content: step.content || null,
             tool_calls: step.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
           })
+          for (const call of step.toolCalls) options.trace?.({ type: 'tool_call', name: call.name, arguments: call.arguments })
           const results = await runner.run(step.toolCalls, { signal: input.signal, log: input.log, emit })
+          for (const result of results) options.trace?.({ type: 'tool_result', name: result.name, ok: result.ok, content: result.content })
           for (const result of results) messages.push({ role: 'tool', tool_call_id: result.id, content: result.content })
         }
       } catch (error) {
@@ -147,6 +150,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
   }
 
   async function readStream(messages: ChatCompletionMessageParam[], withTools: boolean, signal: AbortSignal, onToken: (token: string) => void): Promise<StepResult> {
+    options.trace?.({ type: 'llm_request', model: options.model, withTools, messages })
     const stream = await client.chat.completions.create(
       {
         model: options.model,

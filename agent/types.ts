@@ -6,6 +6,19 @@ export type AgentEvent =
   | { type: 'tool_start'; tool: string; line: string }
   | { type: 'token'; token: string }
 
+/**
+ * What an agent does inside a turn, for a developer watching (the terminal
+ * chat's --debug). Never part of the user's stream; agents built without a
+ * trace skip it entirely.
+ */
+export type AgentTraceEvent =
+  | { type: 'llm_request'; model: string; withTools: boolean; messages: unknown[] }
+  | { type: 'tool_call'; name: string; arguments: string }
+  | { type: 'tool_result'; name: string; ok: boolean; content: string }
+  | { type: 'offline_plan'; tool: string | null; args?: unknown; why: string }
+
+export type AgentTrace = (event: AgentTraceEvent) => void
+
 export interface ChatTurn {
   role: 'human' | 'jelly'
   content: string

@@ -16,7 +16,24 @@ export interface QaEntry {
   date: string
   question: string
   answer: string
+  /** Jelly's answer in chat_messages (null for rows older than the link). */
+  message_id: number | null
+  rating: Rating | null
+  comment: string | null
 }
+
+export type Rating = 'up' | 'down'
+
+/** The start of a turn: the stored human message and the memory window before it. */
+export interface StartedTurn {
+  humanId: number
+  history: { message_type: 'human' | 'jelly'; content: string }[]
+  /** Set when this client message id was sent before: what was stored then. */
+  earlier?: { content: string; answer?: { messageId: number; content: string } }
+}
+
+export type FeedbackOutcome =
+  { kind: 'stored' | 'replaced' } | { kind: 'unknown_message' } | { kind: 'not_yours' } | { kind: 'not_an_answer'; messageType: MessageType | 'greeting' }
 
 // Users are never deleted, so a token's id can be remembered; bounded so that
 // a flood of one-off tokens cannot grow memory.
@@ -30,13 +47,21 @@ export function chatRepository(sql: Sql) {
     return userId
   }
 
+  async function findUser(userToken: string): Promise<number | undefined> {
+    const cached = userIds.get(userToken)
+    if (cached !== undefined) return cached
+    const [known] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
+    return known ? remember(userToken, Number(known.user_id)) : undefined
+  }
+
   return {
+    /** The user's id, or undefined for a token that never sent a message; writes nothing. */
+    findUser,
+
     /** Finds the user, or creates it together with Jelly's greeting as its first message. */
     async ensureUser(userToken: string, greeting: string, application: string | null): Promise<number> {
-      const cached = userIds.get(userToken)
-      if (cached !== undefined) return cached
-      const [known] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-      if (known) return remember(userToken, Number(known.user_id))
+      const known = await findUser(userToken)
+      if (known !== undefined) return known
       const [created] = await sql<{ user_id: string }[]>`
         with new_user as (
           insert into users (user_token) values (${userToken})
@@ -54,19 +79,50 @@ export function chatRepository(sql: Sql) {
     },
 
     /**
-     * Stores the human message and returns the `window` human and Jelly messages
-     * before it, oldest first: one round trip at the start of every turn.
+     * Stores the human message and returns its id with the `window` human and
+     * Jelly messages before it, oldest first: one round trip at the start of
+     * every turn. With a client message id that was used before, stores nothing
+     * and returns what the earlier attempt stored (its answer, if it has one).
      */
-    async addHumanMessage(userId: number, content: string, application: string | null, window: number): Promise<{ message_type: 'human' | 'jelly'; content: string }[]> {
-      const rows = await sql<{ message_type: 'human' | 'jelly'; content: string }[]>`
-        with human as (
-          insert into chat_messages (user_id, message_type, content, application)
-          values (${userId}, 'human', ${content}, ${application})
-        )
-        select message_type, content from chat_messages
-        where user_id = ${userId} and message_type in ('human', 'jelly')
-        order by id desc limit ${window}`
-      return rows.reverse()
+    async addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
+      // Twice at most: a second read sees what a concurrent insert committed.
+      for (let attempt = 1; ; attempt++) {
+        const [row] = await sql<
+          {
+            human_id: string | null
+            earlier_id: string | null
+            earlier_content: string | null
+            answer_id: string | null
+            answer: string | null
+            history: StartedTurn['history']
+          }[]
+        >`
+          with earlier as (
+            select h.id, h.content, qa.message_id as answer_id, a.content as answer
+            from chat_messages h
+            left join qa on qa.question_id = h.id
+            left join chat_messages a on a.id = qa.message_id
+            where h.user_id = ${userId} and h.client_message_id = ${clientMessageId}
+          ), human as (
+            insert into chat_messages (user_id, message_type, content, application, client_message_id)
+            select ${userId}, 'human', ${content}, ${application}, ${clientMessageId}
+            where not exists (select 1 from earlier)
+            on conflict (user_id, client_message_id) where client_message_id is not null do nothing
+            returning id
+          )
+          select (select id from human) as human_id, e.id as earlier_id, e.content as earlier_content, e.answer_id, e.answer,
+            (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
+             from (select id, message_type, content from chat_messages
+                   where user_id = ${userId} and message_type in ('human', 'jelly') and id < coalesce(e.id, 9223372036854775807)
+                   order by id desc limit ${window}) w) as history
+          from (select 1) as one left join earlier e on true`
+        if (row.human_id !== null) return { humanId: Number(row.human_id), history: row.history }
+        // Another instance stored this client message id after our snapshot: read it again.
+        if (row.earlier_id === null && attempt === 1) continue
+        if (row.earlier_id === null) throw new Error('the human message was neither stored nor found')
+        const answer = row.answer_id === null ? undefined : { messageId: Number(row.answer_id), content: row.answer! }
+        return { humanId: Number(row.earlier_id), history: row.history, earlier: { content: row.earlier_content!, answer } }
+      }
     },
 
     async addToolMessage(userId: number, content: string, application: string | null): Promise<void> {
@@ -74,33 +130,76 @@ export function chatRepository(sql: Sql) {
                 values (${userId}, 'tool', ${content}, ${application})`
     },
 
-    /** Stores Jelly's answer and the question/answer pair together; returns the answer's message id. */
-    async completeTurn(userId: number, question: string, answer: string, application: string | null): Promise<number> {
-      const [row] = await sql<{ id: string }[]>`
-        with jelly as (
-          insert into chat_messages (user_id, message_type, content, application)
-          values (${userId}, 'jelly', ${answer}, ${application})
-          returning id
-        ), pair as (
-          insert into qa (question, answer) values (${question}, ${answer})
-        )
-        select id from jelly`
-      return Number(row.id)
+    /**
+     * Stores Jelly's answer and the question/answer pair together; returns the
+     * answer's message id. A human message has at most one answer: if another
+     * instance answered it first, that answer is returned instead.
+     */
+    async completeTurn(userId: number, humanId: number, question: string, answer: string, application: string | null): Promise<{ messageId: number; answer: string }> {
+      try {
+        const [row] = await sql<{ id: string }[]>`
+          with jelly as (
+            insert into chat_messages (user_id, message_type, content, application)
+            values (${userId}, 'jelly', ${answer}, ${application})
+            returning id
+          ), pair as (
+            insert into qa (question, answer, message_id, question_id) select ${question}, ${answer}, id, ${humanId} from jelly
+          )
+          select id from jelly`
+        return { messageId: Number(row.id), answer }
+      } catch (error) {
+        if ((error as { constraint_name?: string }).constraint_name !== 'qa_question_id') throw error
+        const [stored] = await sql<{ id: string; content: string }[]>`
+          select a.id, a.content from qa join chat_messages a on a.id = qa.message_id where qa.question_id = ${humanId}`
+        return { messageId: Number(stored.id), answer: stored.content }
+      }
     },
 
-    async history(userId: number): Promise<StoredMessage[]> {
+    /** The last `limit` messages before message id `before` (or the newest), oldest first. */
+    async history(userId: number, limit: number, before?: number): Promise<StoredMessage[]> {
       const rows = await sql<(Omit<StoredMessage, 'id' | 'timestamp'> & { id: string; timestamp: Date })[]>`
         select id, message_type, content, timestamp, application
-        from chat_messages where user_id = ${userId} order by id`
-      return rows.map((row) => ({ ...row, id: Number(row.id), timestamp: row.timestamp.toISOString() }))
+        from chat_messages where user_id = ${userId} ${before === undefined ? sql`` : sql`and id < ${before}`}
+        order by id desc limit ${limit}`
+      return rows.reverse().map((row) => ({ ...row, id: Number(row.id), timestamp: row.timestamp.toISOString() }))
+    },
+
+    /**
+     * Rates one of Jelly's answers for its own user; a second rating replaces the
+     * first. `userId` is undefined for a token that never sent a message.
+     */
+    async rateAnswer(userId: number | undefined, messageId: number, rating: Rating, comment: string | null): Promise<FeedbackOutcome> {
+      const [row] = await sql<{ user_id: string; message_type: MessageType; answer: boolean; rated: boolean; had_rating: boolean }[]>`
+        with target as (
+          select m.id, m.user_id, m.message_type, exists (select 1 from qa where qa.message_id = m.id) as answer
+          from chat_messages m where m.id = ${messageId}
+        ), rated as (
+          insert into feedback (message_id, rating, comment)
+          select id, ${rating}, ${comment} from target where user_id = ${userId ?? null} and answer
+          on conflict (message_id) do update set rating = excluded.rating, comment = excluded.comment, updated_at = now()
+          returning message_id
+        )
+        select t.user_id, t.message_type, t.answer, exists (select 1 from rated) as rated,
+          exists (select 1 from feedback where message_id = ${messageId}) as had_rating
+        from target t`
+      if (!row) return { kind: 'unknown_message' }
+      if (Number(row.user_id) !== userId) return { kind: 'not_yours' }
+      if (!row.rated) return { kind: 'not_an_answer', messageType: row.message_type === 'jelly' ? 'greeting' : row.message_type }
+      return { kind: row.had_rating ? 'replaced' : 'stored' }
     },
 
     async listQa(limit: number, before?: { id: number } | { date: Date }): Promise<QaEntry[]> {
-      const rows = await sql<{ id: string; date: Date; question: string; answer: string }[]>`
-        select id, date, question, answer from qa
-        ${before && 'id' in before ? sql`where id < ${before.id}` : before ? sql`where date < ${before.date}` : sql``}
-        order by id desc limit ${limit}`
-      return rows.map((row) => ({ ...row, id: Number(row.id), date: row.date.toISOString() }))
+      const rows = await sql<(Omit<QaEntry, 'id' | 'date' | 'message_id'> & { id: string; date: Date; message_id: string | null })[]>`
+        select qa.id, qa.date, qa.question, qa.answer, qa.message_id, f.rating, f.comment
+        from qa left join feedback f on f.message_id = qa.message_id
+        ${before && 'id' in before ? sql`where qa.id < ${before.id}` : before ? sql`where qa.date < ${before.date}` : sql``}
+        order by qa.id desc limit ${limit}`
+      return rows.map((row) => ({
+        ...row,
+        id: Number(row.id),
+        date: row.date.toISOString(),
+        message_id: row.message_id === null ? null : Number(row.message_id),
+      }))
     },
 
     async humanMessageCount(): Promise<number> {

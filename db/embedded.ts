@@ -67,6 +67,17 @@ function nextMessage(worker: Worker, expected: 'created' | 'ready' | 'stopped'):
   })
 }
 
+/** Another process (usually a running server) holds the embedded database's data folder. */
+export class DataDirInUseError extends Error {
+  readonly dataDir: string
+  readonly pid: number
+  constructor(dataDir: string, pid: number) {
+    super(`DATA_DIR ${dataDir} is in use by process ${pid}; stop it or choose another DATA_DIR`)
+    this.dataDir = dataDir
+    this.pid = pid
+  }
+}
+
 // Folders this process holds. A lock file with our own pid that is not in here
 // was left by an earlier run (in a container the pid is the same every time).
 const heldHere = new Set<string>()
@@ -75,7 +86,7 @@ const heldHere = new Set<string>()
 // corrupt them, so the data folder is claimed with a pid file.
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const lockPath = join(dir, 'jelly.lock')
-  if (heldHere.has(dir)) throw new Error(`DATA_DIR ${dir} is in use by process ${process.pid}; stop it or choose another DATA_DIR`)
+  if (heldHere.has(dir)) throw new DataDirInUseError(dir, process.pid)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(lockPath, 'wx')
@@ -90,7 +101,7 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''))
       if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(`DATA_DIR ${dir} is in use by process ${owner}; stop it or choose another DATA_DIR`)
+        throw new DataDirInUseError(dir, owner)
       }
       await unlink(lockPath).catch(() => undefined)
     }

@@ -2,6 +2,9 @@
 // the field the same way.
 import type { ErrorObject } from 'ajv'
 
+/** Printable ASCII without spaces (ids such as UUIDs); its errors say so in words. */
+export const PRINTABLE_ASCII_PATTERN = '^[!-~]+$'
+
 /** Turns Ajv's errors into one sentence that names the field. */
 export function describeValidationErrors(errors: Partial<ErrorObject>[], context: string): string {
   const error = errors[0]
@@ -10,14 +13,29 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
   switch (error.keyword) {
     case 'required':
       return `${(error.params as { missingProperty: string }).missingProperty} is required`
-    case 'type':
-      return field ? `${field} must be a ${(error.params as { type: string }).type}` : `${context} must be a JSON ${(error.params as { type: string }).type}`
+    case 'type': {
+      const type = (error.params as { type: string }).type
+      return field ? `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` : `${context} must be a JSON ${type}`
+    }
     case 'minLength':
       return `${field} must not be empty`
-    case 'pattern':
-      return (error.params as { pattern: string }).pattern === '\\S' ? `${field} must not be empty` : `${field} has an invalid format`
+    case 'pattern': {
+      const pattern = (error.params as { pattern: string }).pattern
+      if (pattern === '\\S') return `${field} must not be empty`
+      if (pattern === PRINTABLE_ASCII_PATTERN) return `${field} must be printable ASCII without spaces`
+      return `${field} has an invalid format`
+    }
     case 'maxLength':
       return `${field} is too long (the limit is ${(error.params as { limit: number }).limit} characters)`
+    case 'minimum':
+      return `${field} must be at least ${(error.params as { limit: number }).limit}`
+    case 'maximum':
+      return `${field} must be at most ${(error.params as { limit: number }).limit}`
+    case 'enum':
+      return `${field} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+    // Raised by the chat input's text check (server/message-input.ts), with its own words.
+    case 'text':
+      return `${field} ${error.message}`
     default:
       return `${field || context} ${error.message ?? 'is invalid'}`
   }

@@ -3,7 +3,7 @@
 // agent, the turn log) happens here.
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
-import type { ChatRepository } from '../db/chat-repository.ts'
+import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
 import { deadline } from '../lib/deadline.ts'
 
 export const GREETING =
@@ -22,6 +22,9 @@ export class ServiceUnavailableError extends Error {}
 
 /** A turn that failed after the chat service logged why (once); `cause` is the original error. */
 export class TurnFailedError extends Error {}
+
+/** A client_message_id sent again with a different message: refused, nothing stored. */
+export class ClientMessageIdConflictError extends Error {}
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -43,6 +46,9 @@ export interface TurnReply {
   messageId: number
 }
 
+/** What /history returns by default and at most. */
+export const HISTORY_PAGE = { default: 100, max: 200 } as const
+
 export interface ChatServiceOptions {
   repository: ChatRepository
   agent: Agent
@@ -56,6 +62,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
   let accepting = true
+  // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
+  const greetingTime = new Date().toISOString()
 
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) {
@@ -81,15 +89,30 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     try {
       return await runTurn(input, emit, started)
     } catch (error) {
+      if (error instanceof ClientMessageIdConflictError) {
+        log.info({ transport: input.transport, application: input.application, outcome: 'refused', reason: error.message }, 'message refused')
+        throw error
+      }
       log.error({ err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: 'failed' }, 'turn failed')
       throw new TurnFailedError('turn failed', { cause: error })
     }
   }
 
-  async function runTurn({ userToken, message, application, transport }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
+  async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
     const userId = await repository.ensureUser(userToken, GREETING, application)
-    const history = await repository.addHumanMessage(userId, message, application, historyWindow)
+    const { humanId, history, earlier } = await repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null)
     const turnLog = log.child({ userId, application, transport })
+    if (earlier && earlier.content !== message) {
+      throw new ClientMessageIdConflictError(`client_message_id ${JSON.stringify(clientMessageId)} was already used for a different message`)
+    }
+    if (earlier?.answer) {
+      // A retry of a stored turn: the same answer and id, without running the agent again.
+      const { messageId, content } = earlier.answer
+      emit({ type: 'final_answer_token', token: content })
+      emit({ type: 'final_message', message: content, message_id: messageId })
+      turnLog.info({ durationMs: elapsed(started), outcome: 'replayed' }, 'turn')
+      return { answer: content, messageId }
+    }
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
@@ -119,8 +142,8 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       turnDeadline.release()
     }
     await toolWrites
-    const messageId = await repository.completeTurn(userId, message, result.answer, application)
-    emit({ type: 'final_message', message: result.answer, message_id: messageId })
+    const { messageId, answer } = await repository.completeTurn(userId, humanId, message, result.answer, application)
+    emit({ type: 'final_message', message: answer, message_id: messageId })
     turnLog.info(
       {
         mode: result.mode,
@@ -134,12 +157,18 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       },
       'turn',
     )
-    return { answer: result.answer, messageId }
+    return { answer, messageId }
   }
 
-  async function history(userToken: string, application: string | null) {
-    const userId = await repository.ensureUser(userToken, GREETING, application)
-    return repository.history(userId)
+  /**
+   * A page of the user's messages, oldest first. Reading stores nothing: a token
+   * that never sent a message sees Jelly's greeting (id 0, not stored yet; it is
+   * stored with the first message).
+   */
+  async function history(userToken: string, { limit = HISTORY_PAGE.default, before }: { limit?: number; before?: number } = {}): Promise<StoredMessage[]> {
+    const userId = await repository.findUser(userToken)
+    if (userId === undefined) return [{ id: 0, message_type: 'jelly', content: GREETING, timestamp: greetingTime, application: null }]
+    return repository.history(userId, limit, before)
   }
 
   /** Stops taking new messages and waits (bounded) for the ones under way. */

@@ -27,6 +27,8 @@ export interface Config {
   llmPrices: Record<string, { input: number; output: number }>
   /** Ingestions to run (incrementally) in the background after start, e.g. for a server that owns its embedded database. */
   ingestOnStart: IngestJob[]
+  /** Serve the chat page at `/`; off for API-only deployments. */
+  page: boolean
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     llmPrices: { ...DEFAULT_PRICES, ...prices(env) },
     ingestOnStart: ingestJobs(env),
+    page: oneOf(env, 'PAGE', 'on', ['on', 'off'] as const) === 'on',
   }
 }
 

@@ -4,7 +4,7 @@
 import type { FastifyError } from 'fastify'
 import type { Logger } from 'pino'
 import { KnowledgeError } from '../knowledge/index.ts'
-import { ServiceUnavailableError, TurnFailedError } from './chat-service.ts'
+import { ClientMessageIdConflictError, ServiceUnavailableError, TurnFailedError } from './chat-service.ts'
 
 export const TURN_FAILED_MESSAGE = 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 const REQUEST_FAILED_MESSAGE = 'Jelly could not handle this request right now, please try again'
@@ -20,6 +20,7 @@ export interface Failure {
 export function describeFailure(error: unknown): Failure {
   if (error instanceof ServiceUnavailableError) return { status: 503, message: error.message, log: false }
   if (error instanceof TurnFailedError) return { status: 500, message: TURN_FAILED_MESSAGE, log: false }
+  if (error instanceof ClientMessageIdConflictError) return { status: 409, message: error.message, log: false }
   // The knowledge base disagrees with the configured embedder: the operator can act on it.
   if (error instanceof KnowledgeError) return { status: 409, message: error.message, log: false }
   const status = (error as Partial<FastifyError>)?.statusCode

@@ -1,23 +1,11 @@
-// Composition root: connect the database, migrate, build the embedder, tools,
-// one tool runner, agents, chat service and app (composeApp), then listen
-// (startServer). stop() drains turns before closing anything.
+// Composition root: the shared services (server/compose.ts) and the app
+// (composeApp), then listen (startServer). stop() drains turns before closing anything.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase, type Database } from '../db/connect.ts'
-import { migrate } from '../db/migrate.ts'
-import { chatRepository } from '../db/chat-repository.ts'
-import { mathTool } from '../tools/math.ts'
-import { createOceanTools } from '../tools/ocean/index.ts'
-import { createOceanToolGroups } from '../tools/ocean/groups.ts'
-import { createWikiTool } from '../tools/wiki.ts'
-import { createKnowledgeBaseWith } from '../knowledge/index.ts'
-import { createEmbedder } from '../knowledge/embedders/index.ts'
+import type { Database } from '../db/connect.ts'
 import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
-import { createOfflineAgent } from '../agent/offline.ts'
-import { createLlmAgent } from '../agent/llm.ts'
-import { createToolRunner } from '../agent/run-tool-calls.ts'
-import { createChatService } from './chat-service.ts'
+import { composeServices } from './compose.ts'
 import { buildApp } from './app.ts'
 
 export interface RunningServer {
@@ -28,36 +16,10 @@ export interface RunningServer {
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
 export async function composeApp(config: Config, logger: Logger, database?: Database) {
-  const db = database ?? (await connectDatabase(config))
+  const { db, repository, knowledge, chat, tools } = await composeServices(config, logger, { database })
   try {
-    const applied = await migrate(db.sql)
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated')
-
-    const repository = chatRepository(db.sql)
-    const knowledge = createKnowledgeBaseWith({ sql: db.sql, embedder: createEmbedder(config), log: logger })
-    const reads = createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger })
-    const wiki = createWikiTool(knowledge)
-    // Offline mode routes to the fine-grained reads; the model (and MCP) are offered them grouped by subject, which costs far fewer prompt tokens.
-    const tools = [mathTool, ...reads, wiki]
-    const offered = [mathTool, ...createOceanToolGroups(reads), wiki]
-    const runner = createToolRunner(offered, config.toolTimeoutMs, { unlisted: tools })
-    const offline = createOfflineAgent(tools, { runner })
-    const agent = config.llmEnabled
-      ? createLlmAgent({
-          tools: offered,
-          runner,
-          fallback: offline,
-          model: config.llmModel,
-          apiKey: config.openaiApiKey,
-          baseUrl: config.openaiBaseUrl,
-          maxToolRounds: config.maxToolRounds,
-          toolTimeoutMs: config.toolTimeoutMs,
-          prices: config.llmPrices,
-        })
-      : offline
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools: runner })
-    return { app, db, chat, knowledge, tools: runner }
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools })
+    return { app, db, chat, knowledge, tools }
   } catch (error) {
     await db.close()
     throw error

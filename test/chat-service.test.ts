@@ -32,7 +32,7 @@ t.test('a turn: events in order, and the transcript stored with the answer id', 
   )
   t.same(events.at(-1), { type: 'final_message', message: reply.answer, message_id: reply.messageId })
   const userId = await repository.ensureUser('svc-one', GREETING, 'test')
-  const stored = await repository.history(userId)
+  const stored = await repository.history(userId, 100)
   t.same(
     stored.map((row) => [row.message_type, row.content]),
     [
@@ -66,7 +66,7 @@ t.test("one user's turns run one after the other; other users do not wait", asyn
   const send = (user: string, message: string) => chat.handleMessage(incoming(user, message), () => undefined).then(() => finished.push(`${user}:${message}`))
   await Promise.all([send('svc-a', 'slow'), send('svc-a', 'next'), send('svc-b', 'quick')])
   t.same(finished, ['svc-b:quick', 'svc-a:slow', 'svc-a:next'])
-  const stored = await repository.history(await repository.ensureUser('svc-a', GREETING, null))
+  const stored = await repository.history(await repository.ensureUser('svc-a', GREETING, null), 100)
   t.same(
     stored.slice(1).map((row) => row.content),
     ['slow', 're: slow', 'next', 're: next'],

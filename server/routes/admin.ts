@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppServices } from '../services.ts'
+import { queryValidatorCompiler } from '../message-input.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
@@ -15,6 +16,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
 
   app.get<{ Querystring: { limit: number; before?: string } }>('/messages_answers', {
     preHandler: adminOnly,
+    validatorCompiler: queryValidatorCompiler,
     schema: {
       querystring: {
         type: 'object',
@@ -29,8 +31,16 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           type: 'array',
           items: {
             type: 'object',
-            properties: { id: { type: 'integer' }, date: { type: 'string' }, question: { type: 'string' }, answer: { type: 'string' } },
-            required: ['id', 'date', 'question', 'answer'],
+            properties: {
+              id: { type: 'integer' },
+              date: { type: 'string' },
+              question: { type: 'string' },
+              answer: { type: 'string' },
+              message_id: { type: ['integer', 'null'], description: "Jelly's answer in /history (null for turns stored before answers were linked)" },
+              rating: { type: ['string', 'null'], enum: ['up', 'down', null], description: "the user's feedback on the answer, if any" },
+              comment: { type: ['string', 'null'] },
+            },
+            required: ['id', 'date', 'question', 'answer', 'message_id', 'rating', 'comment'],
           },
         },
         '4xx': errorReply,
@@ -39,15 +49,22 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
     handler: async (request, reply) => {
       const { limit, before } = request.query
       if (before === undefined) return repository.listQa(limit)
-      if (/^\d+$/.test(before)) return repository.listQa(limit, { id: Number(before) })
+      if (/^\d+$/.test(before)) {
+        const id = Number(before)
+        if (!Number.isSafeInteger(id)) return reply.code(400).send({ error: `before is out of range (an id is at most ${Number.MAX_SAFE_INTEGER})` })
+        return repository.listQa(limit, { id })
+      }
       const date = new Date(before)
       if (!/^\d{4}-\d{2}-\d{2}/.test(before) || Number.isNaN(date.getTime())) return reply.code(400).send({ error: 'before must be an id or an ISO date' })
+      // Postgres has no year 0 (its years start at 1 AD).
+      if (date.getUTCFullYear() < 1) return reply.code(400).send({ error: 'before is out of range (dates start at 0001-01-01)' })
       return repository.listQa(limit, { date })
     },
   })
 
   app.get<{ Querystring: { q: string; k: number } }>('/search', {
     preHandler: adminOnly,
+    validatorCompiler: queryValidatorCompiler,
     schema: {
       querystring: {
         type: 'object',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../services.ts'
+import { HISTORY_PAGE } from '../chat-service.ts'
 import { strictValidatorCompiler, userMessageSchema, type UserMessage } from '../message-input.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
@@ -28,26 +29,34 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
       },
     },
     handler: async (request) => {
-      const { user_token, message, application } = request.body
+      const { user_token, message, application, client_message_id } = request.body
       // REST has no stream: the answer is returned once the turn is stored.
       const reply = await chat.handleMessage(
-        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip },
+        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip, clientMessageId: client_message_id },
         () => undefined,
       )
       return { response: reply.answer, message_id: reply.messageId }
     },
   })
 
-  app.post<{ Body: { user_token: string } }>('/history', {
+  app.post<{ Body: { user_token: string; limit?: number; before?: number } }>('/history', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
       body: {
         type: 'object',
-        properties: { user_token: userMessageSchema(config.maxMessageChars).properties.user_token },
+        description: `The user's messages, oldest first: the last \`limit\` (default ${HISTORY_PAGE.default}) before message id \`before\` (default: the newest). For the page before, send \`before\` = the first id of this one. Reading stores nothing; a token that never sent a message gets Jelly's greeting (id 0).`,
+        properties: {
+          user_token: userMessageSchema(config.maxMessageChars).properties.user_token,
+          limit: { type: 'integer', minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default },
+          before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+        },
         required: ['user_token'],
       },
       response: { 200: { type: 'array', items: historyEntry }, '4xx': errorReply, '5xx': errorReply },
     },
-    handler: async (request) => chat.history(request.body.user_token, null),
+    handler: async (request) => {
+      const { user_token, limit, before } = request.body
+      return chat.history(user_token, { limit, before })
+    },
   })
 }

@@ -26,9 +26,16 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
         ack?.({ error: checked.error })
         return
       }
-      const { user_token, message, application } = checked.value
+      const { user_token, message, application, client_message_id } = checked.value
       const emit = ({ type, ...payload }: ChatEvent) => void socket.emit(type, payload)
-      const incoming = { userToken: user_token, message, application: application ?? null, transport: 'socket.io' as const, ip: socket.handshake.address }
+      const incoming = {
+        userToken: user_token,
+        message,
+        application: application ?? null,
+        transport: 'socket.io' as const,
+        ip: socket.handshake.address,
+        clientMessageId: client_message_id,
+      }
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
         (error: unknown) => {

@@ -1,0 +1,72 @@
+// The composition shared by the server (composeApp in start.ts) and the
+// terminal chat: connect the database, migrate, build the embedder, tools, one
+// tool runner, agents and chat service. Whoever calls it owns the result and
+// closes the database when done.
+import type { Logger } from 'pino'
+import type { Config } from './config.ts'
+import { connectDatabase, type Database } from '../db/connect.ts'
+import { migrate } from '../db/migrate.ts'
+import { chatRepository, type ChatRepository } from '../db/chat-repository.ts'
+import { mathTool } from '../tools/math.ts'
+import { createOceanTools } from '../tools/ocean/index.ts'
+import { createOceanToolGroups } from '../tools/ocean/groups.ts'
+import { createWikiTool } from '../tools/wiki.ts'
+import { createKnowledgeBaseWith } from '../knowledge/index.ts'
+import { createEmbedder } from '../knowledge/embedders/index.ts'
+import { createOfflineAgent } from '../agent/offline.ts'
+import { createLlmAgent } from '../agent/llm.ts'
+import { createToolRunner, type ToolRunner } from '../agent/run-tool-calls.ts'
+import type { AgentTrace } from '../agent/types.ts'
+import { createChatService, type ChatService } from './chat-service.ts'
+
+export interface Services {
+  db: Database
+  repository: ChatRepository
+  knowledge: ReturnType<typeof createKnowledgeBaseWith>
+  chat: ChatService
+  tools: ToolRunner
+}
+
+export interface ComposeOptions {
+  /** Sees what the agent does inside a turn (the terminal chat's --debug). */
+  trace?: AgentTrace
+  /** A database already connected (main.ts starts it while the app's modules load); connected here when omitted. */
+  database?: Database
+}
+
+export async function composeServices(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<Services> {
+  const db = options.database ?? (await connectDatabase(config))
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated')
+
+    const repository = chatRepository(db.sql)
+    const knowledge = createKnowledgeBaseWith({ sql: db.sql, embedder: createEmbedder(config), log: logger })
+    const reads = createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger })
+    const wiki = createWikiTool(knowledge)
+    // Offline mode routes to the fine-grained reads; the model (and MCP) are offered them grouped by subject, which costs far fewer prompt tokens.
+    const tools = [mathTool, ...reads, wiki]
+    const offered = [mathTool, ...createOceanToolGroups(reads), wiki]
+    const runner = createToolRunner(offered, config.toolTimeoutMs, { unlisted: tools })
+    const offline = createOfflineAgent(tools, { runner, trace: options.trace })
+    const agent = config.llmEnabled
+      ? createLlmAgent({
+          tools: offered,
+          runner,
+          fallback: offline,
+          model: config.llmModel,
+          apiKey: config.openaiApiKey,
+          baseUrl: config.openaiBaseUrl,
+          maxToolRounds: config.maxToolRounds,
+          toolTimeoutMs: config.toolTimeoutMs,
+          prices: config.llmPrices,
+          trace: options.trace,
+        })
+      : offline
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
+    return { db, repository, knowledge, chat, tools: runner }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}
