@@ -123,8 +123,11 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await streamStep(messages, withTools, input.signal, onToken)
+        const step = await streamStep(messages, withTools, input.signal, onToken)
+        input.emit({ type: 'llm_call', ok: true, retry: attempt > 1 })
+        return step
       } catch (error) {
+        input.emit({ type: 'llm_call', ok: false, retry: attempt > 1 })
         if (input.signal.aborted) throw new ProviderFailure('turn deadline reached', { cause: error })
         if (streamed) {
           input.log.warn({ err: error }, 'LLM stream broke after text was sent; keeping the partial answer')

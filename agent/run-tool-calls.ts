@@ -30,7 +30,7 @@ export type ToolOutcome = { ok: true; result: unknown } | { ok: false; kind: Too
 export interface RunToolOptions {
   signal: AbortSignal
   log: Logger
-  /** Receives tool_start once the arguments are valid and the tool begins. */
+  /** Receives tool_start once the arguments are valid and the tool begins, and tool_end when it ends. */
   emit?: (event: AgentEvent) => void
 }
 
@@ -68,8 +68,11 @@ export function createToolRunner(tools: Tool[], timeoutMs: number, options: Tool
     emit?.({ type: 'tool_start', tool: name, line: entry.tool.startLine })
     const started = performance.now()
     const callDeadline = deadline(timeoutMs, signal)
+    let ok = false
     try {
-      return { ok: true, result: await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal) }
+      const result = await abortable(entry.tool.run(args, { signal: callDeadline.signal, log }), callDeadline.signal)
+      ok = true
+      return { ok: true, result }
     } catch (error) {
       if (error instanceof ToolError) return { ok: false, kind: error.kind, error: error.message }
       if (callDeadline.expired()) return { ok: false, kind: 'timeout', error: `The tool took longer than ${timeoutMs} ms and was stopped.` }
@@ -77,6 +80,7 @@ export function createToolRunner(tools: Tool[], timeoutMs: number, options: Tool
       return { ok: false, kind: 'crashed', error: `The tool failed unexpectedly: ${(error as Error).message ?? String(error)}` }
     } finally {
       callDeadline.release()
+      emit?.({ type: 'tool_end', tool: name, ok, durationMs: performance.now() - started })
     }
   }
 

@@ -5,6 +5,10 @@ import type { Logger } from 'pino'
 export type AgentEvent =
   | { type: 'tool_start'; tool: string; line: string }
   | { type: 'token'; token: string }
+  /** A tool call finished (for the turn log and metrics; not shown to users). */
+  | { type: 'tool_end'; tool: string; ok: boolean; durationMs: number }
+  /** One request to the LLM provider ended; `retry` when it repeated a failed one. */
+  | { type: 'llm_call'; ok: boolean; retry: boolean }
 
 /**
  * What an agent does inside a turn, for a developer watching (the terminal

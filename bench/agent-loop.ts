@@ -1,7 +1,11 @@
 // The backend's own time per turn through the LLM loop: the real server in a
 // child process, a fake provider that answers at once, Socket.IO clients.
 // Own time = turn latency seen by the client minus the time the fake spent.
-import { spawn } from 'node:child_process'
+// The server runs as in production (compiled, plain node); its memory is
+// printed idle after start and after each scenario (RSS now and at its peak).
+// BENCH_TURNS=100 makes a quick run; BENCH_DATA_DIR runs on an existing data
+// folder (e.g. one with the wiki ingested; used in place) instead of an empty one.
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -19,14 +23,19 @@ const fake = await startFakeOpenAI((request) =>
   request.messages.at(-1)?.role === 'tool' ? { content: ANSWER } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] },
 )
 const port = await freePort()
-const dataDir = await mkdtemp(join(tmpdir(), 'jelly-bench-'))
-const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn' },
+const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'jelly-bench-')))
+if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
+const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/server/main.js'], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn',
+    // One address runs 50 conversations flat out: per-IP and per-user limits would refuse most of it.
+    RATE_LIMIT_USER: '0', RATE_LIMIT_IP: '0', RATE_LIMIT_HTTP: '0', MAX_SOCKETS_PER_IP: '0' },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const url = `http://127.0.0.1:${port}`
 try {
   await waitForHealth(url)
+  await sleep(3000)
+  console.log(`server memory idle after start: ${serverMemory()}`)
   await run(1, 0)
   await run(50, 0)
   // Users read before they answer: the same 50 conversations at a human-like pace.
@@ -35,7 +44,7 @@ try {
   server.kill('SIGTERM')
   await new Promise((resolve) => server.once('exit', resolve))
   await fake.close()
-  await rm(dataDir, { recursive: true, force: true })
+  if (!process.env.BENCH_DATA_DIR) await rm(dataDir, { recursive: true, force: true })
 }
 
 async function run(conversations: number, thinkMs: number) {
@@ -68,7 +77,7 @@ async function run(conversations: number, thinkMs: number) {
   const ownTimes = latencies.map(({ message, ms }) => ms - (fakeMs.get(message) ?? 0)).sort((a, b) => a - b)
   const at = (q: number) => ownTimes[Math.min(ownTimes.length - 1, Math.floor(q * ownTimes.length))].toFixed(1)
   console.log(
-    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, server memory ${serverRssMb()} MB, turns with tokens lost or out of order: ${broken}`,
+    `agent loop, ${String(conversations).padStart(2)} concurrent Socket.IO conversation(s), ${thinkMs ? `${thinkMs} ms between turns` : 'back to back'}: ${ownTimes.length} turns, own time p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ${(ownTimes.length / seconds).toFixed(0)} turns/s, server CPU ${cpuPerTurn.toFixed(2)} ms/turn, server memory ${serverMemory()}, turns with tokens lost or out of order: ${broken}`,
   )
 }
 
@@ -108,10 +117,11 @@ function serverCpuMs(): number {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-/** Resident memory of the server process (Linux). */
-function serverRssMb(): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0)
-  return Math.round(kb / 1024)
+/** Resident memory of the server process now and at its peak so far (Linux). */
+function serverMemory(): string {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8')
+  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024)
+  return `RSS ${mb('VmRSS')} MB (peak ${mb('VmHWM')} MB)`
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,7 +8,7 @@
 // 4 characters every 20 ms. Every turn is checked: a tool_start before the first
 // token, the tokens joining exactly to final_message, nothing lost.
 // The project runs with its rate limits and overload limits turned off.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -203,7 +203,11 @@ async function startTarget(name: Target['name'], command: string[], env: Record<
 async function projectCommand(): Promise<string[]> {
   const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)
   if (start[0] === 'tsx') return [process.execPath, '--import', 'tsx', ...start.slice(1)]
-  if (start[0] === 'node') return [process.execPath, ...start.slice(1)]
+  if (start[0] === 'node') {
+    // What npm's prestart does: compile (incrementally) before running dist/.
+    if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
+    return [process.execPath, ...start.slice(1)]
+  }
   throw new Error(`cannot run the start script "${start.join(' ')}" without npm`)
 }
 

@@ -1,5 +1,6 @@
 // Every query the chat service needs, as plain functions over one Sql.
 import type { Sql } from './connect.ts'
+import { hashToken } from './token-hash.ts'
 
 export type MessageType = 'human' | 'jelly' | 'tool'
 
@@ -40,42 +41,50 @@ export type FeedbackOutcome =
 const USER_ID_CACHE_SIZE = 10_000
 
 export function chatRepository(sql: Sql) {
+  // Keyed by the token's hash, so raw tokens are not kept in memory.
   const userIds = new Map<string, number>()
-  const remember = (userToken: string, userId: number) => {
+  const remember = (key: string, userId: number) => {
     if (userIds.size >= USER_ID_CACHE_SIZE) userIds.delete(userIds.keys().next().value!)
-    userIds.set(userToken, userId)
+    userIds.set(key, userId)
     return userId
   }
 
   async function findUser(userToken: string): Promise<number | undefined> {
-    const cached = userIds.get(userToken)
+    return findByHash(hashToken(userToken))
+  }
+
+  async function findByHash(hash: Buffer): Promise<number | undefined> {
+    const key = hash.toString('hex')
+    const cached = userIds.get(key)
     if (cached !== undefined) return cached
-    const [known] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-    return known ? remember(userToken, Number(known.user_id)) : undefined
+    const [known] = await sql<{ user_id: string }[]>`select user_id from users where token_hash = ${hash}`
+    return known ? remember(key, Number(known.user_id)) : undefined
   }
 
   return {
-    /** The user's id, or undefined for a token that never sent a message; writes nothing. */
+    /** The user's id by the token's hash, or undefined for a token that never sent a message; writes nothing. */
     findUser,
 
-    /** Finds the user, or creates it together with Jelly's greeting as its first message. */
+    /** Finds the user by the token's hash, or creates it together with Jelly's greeting as its first message. */
     async ensureUser(userToken: string, greeting: string, application: string | null): Promise<number> {
-      const known = await findUser(userToken)
+      const hash = hashToken(userToken)
+      const key = hash.toString('hex')
+      const known = await findByHash(hash)
       if (known !== undefined) return known
       const [created] = await sql<{ user_id: string }[]>`
         with new_user as (
-          insert into users (user_token) values (${userToken})
-          on conflict (user_token) do nothing
+          insert into users (token_hash) values (${hash})
+          on conflict (token_hash) do nothing
           returning user_id
         ), greeting as (
           insert into chat_messages (user_id, message_type, content, application)
           select user_id, 'jelly', ${greeting}, ${application} from new_user
         )
         select user_id from new_user`
-      if (created) return remember(userToken, Number(created.user_id))
+      if (created) return remember(key, Number(created.user_id))
       // A concurrent request created the user after this statement's snapshot.
-      const [existing] = await sql<{ user_id: string }[]>`select user_id from users where user_token = ${userToken}`
-      return remember(userToken, Number(existing.user_id))
+      const [existing] = await sql<{ user_id: string }[]>`select user_id from users where token_hash = ${hash}`
+      return remember(key, Number(existing.user_id))
     },
 
     /**

@@ -10,15 +10,23 @@ export interface Database {
   close(): Promise<void>
 }
 
-export async function connectDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export interface DatabaseOptions {
+  databaseUrl?: string
+  dataDir: string
+  /** Called for every statement sent (for a query counter). */
+  onQuery?: () => void
+}
+
+export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
+  const debug = options.onQuery ? () => options.onQuery!() : undefined
   if (options.databaseUrl) {
-    const sql = postgres(options.databaseUrl, { max: 10, onnotice: () => undefined, connection: { application_name: 'jellychat' } })
+    const sql = postgres(options.databaseUrl, { max: 10, debug, onnotice: () => undefined, connection: { application_name: 'jellychat' } })
     return { sql, embedded: false, close: () => sql.end({ timeout: 5 }) }
   }
   const embedded = await startEmbeddedPostgres(options.dataDir)
   // PGlite has one session: a single connection keeps transactions isolated
   // (postgres.js queues and pipelines everything else behind it).
-  const sql = postgres({ path: embedded.socketPath, max: 1, user: 'postgres', database: 'postgres', onnotice: () => undefined })
+  const sql = postgres({ path: embedded.socketPath, max: 1, debug, user: 'postgres', database: 'postgres', onnotice: () => undefined })
   return {
     sql,
     embedded: true,

@@ -30,7 +30,9 @@ export interface ExtractOptions {
   maxLines?: number
 }
 
-interface Candidate {
+export interface Candidate {
+  /** Order among all candidate lines. */
+  index: number
   passage: number
   position: number
   sentence: string
@@ -53,60 +55,33 @@ const HEADING_DISCOUNT = 0.6
 const CARRIED_SHARE = 0.5
 /** A line scoring this share of the best one is kept even when it adds no question word. */
 const NEARLY_AS_GOOD = 0.6
+/** Lines either side of a line, in its passage, whose score it partly shares. */
+const NEIGHBOURHOOD = 2
+/** Share of the best neighbour's score a line adds to its own. */
+const NEIGHBOUR_SHARE = 0.6
+/** Factor for a line with the kind of content the question asks for (a number, a path, a command). */
+const KIND_BOOST = 1.8
 /** A line longer than this is cut to the window around its matches. */
 const LONG_LINE = 360
+
+/**
+ * Question words considered: a long message is cut to its first distinct ones,
+ * so the work per message is bounded whatever its length.
+ */
+export const MAX_QUERY_WORDS = 24
+/** Candidate lines scored, in passage order (the weakest passages' last lines go first). */
+export const MAX_CANDIDATES = 800
 
 /** Best lines in reading order (passage, then position) within a budget; empty when nothing matches. */
 export function extractAnswer(question: string, passages: Passage[], options: ExtractOptions = {}): Extract[] {
   const budget = options.budget ?? 600
   const maxLines = options.maxLines ?? 5
-  const asked = contentWords(question.replace(CONTRACTION, ''))
-  const query = [...new Set(asked)]
-  if (!query.length) return []
-  // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
-  const joined = new Map(query.map((word) => [word, new Set<string>()]))
-  asked.slice(1).forEach((word, index) => {
-    const compound = asked[index] + word
-    joined.get(word)?.add(compound)
-    joined.get(asked[index])?.add(compound)
-  })
-  const similarity = (word: string, words: string[]) => (words.some((other) => joined.get(word)?.has(other)) ? 1 : wordSimilarity(word, words))
-  const candidates = collectCandidates(passages)
-  if (!candidates.length) return []
-
-  // Rarity of each question word among the candidate lines: a word on every line tells nothing.
-  const df = new Map(query.map((word) => [word, candidates.filter((candidate) => similarity(word, candidate.words) >= 0.8).length]))
-  const idf = (word: string) => Math.log(1 + (candidates.length + 1) / (1 + (df.get(word) ?? 0)))
-  const averageLength = candidates.reduce((sum, candidate) => sum + candidate.words.length, 0) / candidates.length || 1
-  const headingWords = passages.map((passage) => contentWords(`${passage.heading} ${passage.title}`))
-  const wants = answerKind(question)
-
-  candidates.forEach((candidate, index) => {
-    // A line that picks up the previous one's thread ("It's value increases…") is about what that one names.
-    const previous = candidates[index - 1]
-    const before = previous?.passage === candidate.passage && continues(candidate.sentence) ? previous.words : []
-    const norm = K1 * (1 - B + (B * candidate.words.length) / averageLength)
-    let score = 0
-    for (const word of query) {
-      const inLine = Math.max(similarity(word, candidate.words), CARRIED_SHARE * similarity(word, before))
-      const inHeading = similarity(word, headingWords[candidate.passage])
-      if (inLine > 0) candidate.matched.set(word, inLine)
-      // A word the heading already names tells the section's lines apart less.
-      const lineScore = (inLine * (K1 + 1)) / (inLine + norm) * (1 - HEADING_DISCOUNT * inHeading)
-      score += idf(word) * Math.max(lineScore, HEADING_SHARE * inHeading)
-    }
-    const passage = passages[candidate.passage]
-    score *= passage.weight ?? 1 / (1 + 0.2 * candidate.passage)
-    // Earlier lines of a section tend to state its point.
-    score *= 1 - Math.min(0.15, candidate.position * 0.01)
-    if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
-    if (wants && wants.test(candidate.sentence)) score *= 1.4
-    candidate.score = score
-  })
-
-  const ranked = [...candidates].sort((a, b) => b.score - a.score)
+  const ranked = rankLines(question, passages)
+  // Nothing to say when no line has a question word; otherwise the best line
+  // may be one its section's heading or its neighbours vouch for.
   const best = ranked[0]
-  if (best.score <= 0 || best.matched.size === 0) return []
+  if (!best || best.score <= 0 || !ranked.some((candidate) => candidate.matched.size > 0)) return []
+  const candidates = [...ranked].sort((a, b) => a.index - b.index)
   const chosen: Candidate[] = []
   let used = 0
   const take = (candidate: Candidate | undefined) => {
@@ -136,12 +111,95 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
     .map(({ passage, sentence, matched }) => ({ passage, sentence: shorten(sentence, [...matched.keys()]) }))
 }
 
+/** Every candidate line of the passages with its score, best first. */
+export function rankLines(question: string, passages: Passage[]): Candidate[] {
+  const asked = contentWords(question.replace(CONTRACTION, ''))
+  const query = [...new Set(asked)].slice(0, MAX_QUERY_WORDS)
+  if (!query.length) return []
+  // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
+  const joined = new Map(query.map((word) => [word, new Set<string>()]))
+  asked.slice(1).forEach((word, index) => {
+    const compound = asked[index] + word
+    joined.get(word)?.add(compound)
+    joined.get(asked[index])?.add(compound)
+  })
+  // Each distinct word of the lines is compared with the question's words once
+  // (lines share most of their words); a line's match per question word is the
+  // best of its words'.
+  const queryStems = query.map(stem)
+  const vocabulary = new Map<string, Float64Array>()
+  const wordMatches = (other: string) => {
+    let known = vocabulary.get(other)
+    if (!known) {
+      const otherStem = stem(other)
+      known = new Float64Array(query.length)
+      query.forEach((word, q) => (known![q] = joined.get(word)!.has(other) ? 1 : wordSimilarity(word, queryStems[q], other, otherStem)))
+      vocabulary.set(other, known)
+    }
+    return known
+  }
+  const lineMatches = (words: string[]) => {
+    const best = new Float64Array(query.length)
+    for (const other of words) {
+      const matches = wordMatches(other)
+      for (let q = 0; q < query.length; q++) if (matches[q] > best[q]) best[q] = matches[q]
+    }
+    return best
+  }
+  const candidates = collectCandidates(passages).slice(0, MAX_CANDIDATES)
+  if (!candidates.length) return []
+
+  const inLines = candidates.map((candidate) => lineMatches(candidate.words))
+  const inHeadings = passages.map((passage) => lineMatches(contentWords(`${passage.heading} ${passage.title}`)))
+  // Rarity of each question word among the candidate lines: a word on every line tells nothing.
+  const idf = query.map((_, q) => Math.log(1 + (candidates.length + 1) / (1 + inLines.filter((line) => line[q] >= 0.8).length)))
+  const averageLength = candidates.reduce((sum, candidate) => sum + candidate.words.length, 0) / candidates.length || 1
+  const wants = answerKind(question)
+
+  candidates.forEach((candidate, index) => {
+    // A line that picks up the previous one's thread ("It's value increases…") is about what that one names.
+    const previous = candidates[index - 1]
+    const before = previous?.passage === candidate.passage && continues(candidate.sentence) ? inLines[index - 1] : undefined
+    const norm = K1 * (1 - B + (B * candidate.words.length) / averageLength)
+    let score = 0
+    query.forEach((word, q) => {
+      const inLine = Math.max(inLines[index][q], CARRIED_SHARE * (before?.[q] ?? 0))
+      const inHeading = inHeadings[candidate.passage][q]
+      if (inLine > 0) candidate.matched.set(word, inLine)
+      // A word the heading already names tells the section's lines apart less.
+      const lineScore = ((inLine * (K1 + 1)) / (inLine + norm)) * (1 - HEADING_DISCOUNT * inHeading)
+      score += idf[q] * Math.max(lineScore, HEADING_SHARE * inHeading)
+    })
+    const passage = passages[candidate.passage]
+    score *= passage.weight ?? 1 / (1 + 0.2 * candidate.passage)
+    // Earlier lines of a section tend to state its point.
+    score *= 1 - Math.min(0.15, candidate.position * 0.01)
+    if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
+    if (wants && wants.test(candidate.sentence)) score *= KIND_BOOST
+    candidate.score = score
+  })
+  // A line next to strong lines of its section is likely about the same point
+  // (the answer often follows the line that repeats the question's words).
+  const own = candidates.map((candidate) => candidate.score)
+  candidates.forEach((candidate, index) => {
+    let near = 0
+    for (let other = Math.max(0, index - NEIGHBOURHOOD); other <= Math.min(candidates.length - 1, index + NEIGHBOURHOOD); other++) {
+      if (other !== index && candidates[other].passage === candidate.passage) near = Math.max(near, own[other])
+    }
+    candidate.score = own[index] + NEIGHBOUR_SHARE * near
+  })
+  return [...candidates].sort((a, b) => b.score - a.score || a.index - b.index)
+}
+
 /** A passage cut to its most relevant lines, kept in order, within a budget. */
 export function compactPassage(question: string, passage: Passage, budget: number): string {
   if (passage.content.length <= budget) return passage.content
   const picked = extractAnswer(question, [{ ...passage, weight: 1 }], { budget, maxLines: 12 })
   if (!picked.length) return `${passage.content.slice(0, budget - 1)}…`
-  return picked.map((extract) => extract.sentence).join('\n').slice(0, budget)
+  return picked
+    .map((extract) => extract.sentence)
+    .join('\n')
+    .slice(0, budget)
 }
 
 // Lines of every passage, a lead-in ("Run this command:") joined to the line it
@@ -158,7 +216,7 @@ function collectCandidates(passages: Passage[]): Candidate[] {
       const key = sentence.toLowerCase()
       if (seen.has(key)) continue
       seen.add(key)
-      out.push({ passage: index, position: position++, sentence, words: contentWords(sentence), score: 0, matched: new Map() })
+      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(sentence), score: 0, matched: new Map() })
     }
   })
   return out
@@ -172,18 +230,14 @@ function continues(sentence: string): boolean {
 // 0.8 (impermanant ~ impermanent, einstuft ~ eingestuft); shared first five
 // letters 0.8 (multiplier ~ multiplyer); an abbreviation or part of a compound
 // 0.6 (max ~ maximum, devs ~ developers, rewards ~ blockrewards).
-function wordSimilarity(word: string, words: string[]): number {
-  const root = stem(word)
+function wordSimilarity(word: string, wordStem: string, candidate: string, candidateStem: string): number {
+  if (candidate === word || candidateStem === wordStem) return 1
+  if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) return 0.8
+  if (nearlySame(word, candidate)) return 0.8
   const short = word.length >= 4 ? word.replace(/s$/, '') : word
-  let best = 0
-  for (const candidate of words) {
-    if (candidate === word || stem(candidate) === root) return 1
-    if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) best = Math.max(best, 0.8)
-    else if (nearlySame(word, candidate)) best = Math.max(best, 0.8)
-    else if (short.length >= 3 && candidate.length > short.length && candidate.startsWith(short)) best = Math.max(best, 0.6)
-    else if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) best = Math.max(best, 0.6)
-  }
-  return best
+  if (short.length >= 3 && candidate.length > short.length && candidate.startsWith(short)) return 0.6
+  if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) return 0.6
+  return 0
 }
 
 // Long words one edit apart, or two letters inserted (a German "ge", a typo).
@@ -218,7 +272,8 @@ function answerKind(question: string): RegExp | undefined {
   return undefined
 }
 
-const QUANTITY = /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
+const QUANTITY =
+  /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
 
 // A very long line (a table row, a paragraph without full stops) is cut to the
 // stretch around the first question word it contains.

@@ -7,10 +7,12 @@ import type { SearchHit, SearchOptions } from './types.ts'
 import { hybridSearch } from './search.ts'
 import { detectLanguage } from './text.ts'
 import * as store from './store.ts'
+import { retrieve, type Retrieved, type RetrieveOptions } from './retrieve.ts'
 
 export type { SearchHit, SearchOptions } from './types.ts'
 export { KnowledgeError } from './types.ts'
 export type { PageChunk } from './store.ts'
+export type { Highlight, Retrieved, RetrieveOptions } from './retrieve.ts'
 
 export const DEFAULT_K = 5
 export const MAX_K = 50
@@ -19,6 +21,8 @@ export interface KnowledgeBase {
   embedder: Embedder
   /** Best passages first, by default at most one per page. Empty when nothing is ingested. */
   search(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  /** What an answer is drawn from: the lines that answer the query and the best passages, compacted, with their sources. */
+  retrieve(query: string, options?: RetrieveOptions): Promise<Retrieved>
   /** Every chunk of these pages (URLs without a #fragment), page by page in reading order. */
   pageChunks(pageUrls: string[], limitPerPage?: number): Promise<store.PageChunk[]>
   /** Languages the base has pages in, e.g. ['de', 'en']; empty for an empty base. */
@@ -59,8 +63,9 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
     return cachedStats.stats
   }
 
-  return {
+  const kb: KnowledgeBase = {
     embedder,
+    retrieve: (query, options) => retrieve(kb, query, options),
     async pageChunks(pageUrls, limitPerPage = 60) {
       return store.readPageChunks(sql, pageUrls, limitPerPage)
     },
@@ -69,7 +74,7 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
     },
     async search(query, options = {}) {
       const k = Math.min(Math.max(1, Math.floor(options.k ?? DEFAULT_K)), MAX_K)
-      const text = query.trim().slice(0, 2000)
+      const text = boundedQuery(query)
       if (!text) return []
       const current = await state()
       if (!current) return []
@@ -94,4 +99,16 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
       return hits
     },
   }
+  return kb
+}
+
+/** Characters of a query searched: a long message is cut at a word boundary, so the SQL's work stays bounded. */
+export const MAX_QUERY_CHARS = 500
+
+function boundedQuery(query: string): string {
+  const text = query.trim()
+  if (text.length <= MAX_QUERY_CHARS) return text
+  const cut = text.slice(0, MAX_QUERY_CHARS)
+  const space = cut.lastIndexOf(' ')
+  return (space > MAX_QUERY_CHARS / 2 ? cut.slice(0, space) : cut).trim()
 }

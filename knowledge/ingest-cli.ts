@@ -1,4 +1,4 @@
-// npm run ingest -- <folder|sitemap-url|page-url> [--reset] [--lang xx] [--base-url URL]
+// npm run ingest -- <folder|sitemap-url|page-url> [--reset] [--lang xx] [--base-url URL] [--allow-origin URL] [--allow-private] [--max-pages N] [--max-bytes N]
 import pino from 'pino'
 import { loadConfig } from '../server/config.ts'
 import { connectDatabase } from '../db/connect.ts'
@@ -8,7 +8,7 @@ import { loadSource } from './sources.ts'
 import { ingestSource, formatSummary } from './ingest.ts'
 import { createProgress } from './progress.ts'
 import { KnowledgeError } from './types.ts'
-import { INGEST_USAGE, parseIngestArgs } from './ingest-args.ts'
+import { INGEST_USAGE, jobSourceOptions, parseIngestArgs } from './ingest-args.ts'
 
 const USAGE = `Usage: npm run ingest -- ${INGEST_USAGE}`
 
@@ -47,8 +47,7 @@ async function main(): Promise<number> {
     await migrate(db.sql)
     const fetching = createProgress(process.stderr, 'Fetching')
     const loaded = await loadSource(job.source, {
-      lang: job.lang,
-      baseUrl: job.baseUrl,
+      ...jobSourceOptions(job),
       signal: stop.signal,
       onFetched: (done, total) => fetching.update(done, total, 'pages'),
     })

@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { Sql } from '../db/connect.ts'
 import type { Embedder, TermStats } from './embedders/types.ts'
 import type { Page } from './types.ts'
-import type { LoadedSource } from './sources.ts'
+import type { FetchLimits, LoadedSource } from './sources.ts'
 import { chunkPage, DEFAULT_CHUNKING } from './chunk.ts'
 import * as store from './store.ts'
 
@@ -20,6 +20,8 @@ export interface IngestSummary {
   failed: number
   chunks: number
   ms: number
+  /** Web sources: the page and byte caps and what they held back. */
+  limits?: FetchLimits
 }
 
 export interface IngestOptions {
@@ -34,7 +36,16 @@ export async function ingestSource(sql: Sql, embedder: Embedder, loaded: LoadedS
   await store.prepareBase(sql, embedder, { reset: options.reset ?? false, signal: options.signal })
   const existing = new Map((await store.listDocuments(sql, loaded.origin)).map((doc) => [doc.source, doc]))
   const stats = embedder.termBuckets ? await store.readTermStats(sql, embedder.bucketCount ?? 0) : undefined
-  const summary: IngestSummary = { added: 0, changed: 0, removed: 0, unchanged: 0, failed: loaded.failures.length, chunks: 0, ms: 0 }
+  const summary: IngestSummary = {
+    added: 0,
+    changed: 0,
+    removed: 0,
+    unchanged: 0,
+    failed: loaded.failures.length,
+    chunks: 0,
+    ms: 0,
+    ...(loaded.limits ? { limits: loaded.limits } : {}),
+  }
 
   let done = 0
   for (const page of loaded.pages) {
@@ -62,8 +73,9 @@ export async function ingestSource(sql: Sql, embedder: Embedder, loaded: LoadedS
     options.onProgress?.(++done, loaded.pages.length, page.source)
   }
 
-  // Pages that failed to load this time are kept: a flaky fetch is not a removal.
-  const failed = new Set(loaded.failures.map((failure) => failure.source))
+  // Pages that failed to load this time are kept: a flaky fetch is not a
+  // removal; nor is a page the caps held back.
+  const failed = new Set([...loaded.failures.map((failure) => failure.source), ...(loaded.notFetched ?? [])])
   for (const gone of existing.values()) {
     if (failed.has(gone.source)) continue
     if (stats) countTerms(stats, embedder, await store.documentChunkTexts(sql, gone.id), -1)
@@ -93,8 +105,17 @@ function countTerms(stats: TermStats, embedder: Embedder, texts: string[], delta
 
 export function formatSummary(summary: IngestSummary): string {
   const failed = summary.failed ? `, ${summary.failed} failed` : ''
-  return (
+  const text =
     `Pages: ${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ${summary.unchanged} unchanged${failed}; ` +
     `${summary.chunks} chunks embedded in ${(summary.ms / 1000).toFixed(1)} s`
-  )
+  return summary.limits ? `${text}; ${formatLimits(summary.limits)}` : text
+}
+
+function formatLimits(limits: FetchLimits): string {
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  const parts = [`fetched ${mb(limits.bytes)} of the ${mb(limits.maxBytes)} byte cap`, `page cap ${limits.maxPages}`]
+  if (limits.overPageCap) parts.push(`${limits.overPageCap} pages over the page cap not fetched`)
+  if (limits.overByteCap) parts.push(`${limits.overByteCap} pages not fetched after the byte cap`)
+  if (limits.offOrigin) parts.push(`${limits.offOrigin} sitemap entries on other origins skipped`)
+  return parts.join(', ')
 }

@@ -1,5 +1,7 @@
 // Where pages come from: a markdown folder, one HTML page, or every page of a
-// sitemap. Web pages are fetched politely (a few at a time, with a timeout);
+// sitemap. Web pages are fetched politely (a few at a time, with a timeout),
+// only from the sitemap's (or page's) own origin unless more are allowed,
+// never from private addresses unless allowed, within a page and a byte cap;
 // a page that fails is reported and the rest still load.
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, sep } from 'node:path'
@@ -8,6 +10,7 @@ import type { Page } from './types.ts'
 import { KnowledgeError } from './types.ts'
 import { parseMarkdownPage } from './markdown.ts'
 import { parseHtmlPage, parseSitemap } from './html.ts'
+import { fetchText, type FetchPolicy } from './web-fetch.ts'
 
 export interface SourceOptions {
   lang?: string
@@ -15,6 +18,14 @@ export interface SourceOptions {
   concurrency?: number
   timeoutMs?: number
   signal?: AbortSignal
+  /** Origins besides the source's own that pages and redirects may come from. */
+  allowOrigins?: string[]
+  /** Fetch from private, loopback and link-local addresses (a local site); off by default. */
+  allowPrivate?: boolean
+  /** Most web pages fetched from one source. */
+  maxPages?: number
+  /** Most bytes fetched from one source, all pages together (one response at most 5 MB). */
+  maxBytes?: number
   /** Called as web pages arrive (fetching is the slow part of a sitemap). */
   onFetched?(done: number, total: number): void
 }
@@ -24,9 +35,30 @@ export interface LoadedSource {
   origin: string
   pages: Page[]
   failures: { source: string; error: string }[]
+  /** Listed pages the caps held back: kept in the base if they are there already. */
+  notFetched?: string[]
+  /** Web sources only: the caps and what they held back. */
+  limits?: FetchLimits
 }
 
-const USER_AGENT = 'JellyChat-ingest/0.1 (+https://github.com/DeFiCh)'
+export interface FetchLimits {
+  maxPages: number
+  maxBytes: number
+  /** Bytes fetched, sitemaps included. */
+  bytes: number
+  /** Sitemap entries on an origin that is not allowed, not fetched. */
+  offOrigin: number
+  /** Pages beyond the page cap, not fetched. */
+  overPageCap: number
+  /** Pages not fetched because the byte cap was reached. */
+  overByteCap: number
+}
+
+export const DEFAULT_MAX_PAGES = 2000
+export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+/** Largest single response (never more than the whole byte cap). */
+const MAX_PAGE_BYTES = 5 * 1024 * 1024
+
 const MAX_SITEMAP_DEPTH = 3
 
 export async function loadSource(target: string, options: SourceOptions = {}): Promise<LoadedSource> {
@@ -80,53 +112,91 @@ function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.split('/').map(encodeURIComponent).join('/')}`
 }
 
+// What one web source may fetch, and what it has fetched so far.
+interface WebSession {
+  policy: FetchPolicy
+  limits: FetchLimits
+}
+
+function webSession(target: string, options: SourceOptions): WebSession {
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  const allowedOrigins = new Set([new URL(target).origin, ...(options.allowOrigins ?? []).map((origin) => new URL(origin).origin)])
+  return {
+    policy: {
+      allowedOrigins,
+      allowPrivate: options.allowPrivate ?? false,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      maxBytes: Math.min(MAX_PAGE_BYTES, maxBytes),
+      signal: options.signal,
+    },
+    limits: { maxPages, maxBytes, bytes: 0, offOrigin: 0, overPageCap: 0, overByteCap: 0 },
+  }
+}
+
+async function fetchCounted(session: WebSession, url: string, expectedType: RegExp): Promise<string> {
+  const text = await fetchText(url, session.policy, expectedType)
+  session.limits.bytes += Buffer.byteLength(text)
+  return text
+}
+
 async function loadSitemap(sitemapUrl: string, options: SourceOptions): Promise<LoadedSource> {
+  const session = webSession(sitemapUrl, options)
   const urls = new Set<string>()
+  const allowed = (url: string) => {
+    try {
+      return session.policy.allowedOrigins.has(new URL(url).origin)
+    } catch {
+      return false
+    }
+  }
   const visit = async (url: string, depth: number): Promise<void> => {
-    const { pages, sitemaps } = parseSitemap(await fetchText(url, options, /xml/))
-    for (const page of pages) urls.add(page)
-    if (depth < MAX_SITEMAP_DEPTH) for (const nested of sitemaps) await visit(nested, depth + 1)
+    const { pages, sitemaps } = parseSitemap(await fetchCounted(session, url, /xml/))
+    for (const page of pages) {
+      if (allowed(page)) urls.add(page)
+      else session.limits.offOrigin++
+    }
+    if (depth < MAX_SITEMAP_DEPTH) {
+      for (const nested of sitemaps) {
+        if (allowed(nested)) await visit(nested, depth + 1)
+        else session.limits.offOrigin++
+      }
+    }
   }
   try {
     await visit(sitemapUrl, 1)
   } catch (error) {
     throw new KnowledgeError(`Could not read the sitemap ${sitemapUrl}: ${(error as Error).message}`)
   }
-  if (!urls.size) throw new KnowledgeError(`The sitemap ${sitemapUrl} lists no pages.`)
-  return loadPages(sitemapUrl, [...urls], options)
+  if (!urls.size)
+    throw new KnowledgeError(`The sitemap ${sitemapUrl} lists no pages${session.limits.offOrigin ? ` on its own origin (${session.limits.offOrigin} elsewhere)` : ''}.`)
+  return loadPages(sitemapUrl, [...urls], options, session)
 }
 
-async function loadPages(origin: string, urls: string[], options: SourceOptions): Promise<LoadedSource> {
+async function loadPages(origin: string, listed: string[], options: SourceOptions, session = webSession(origin, options)): Promise<LoadedSource> {
+  const { limits } = session
+  const urls = listed.slice(0, limits.maxPages)
+  const notFetched = listed.slice(limits.maxPages)
+  limits.overPageCap = notFetched.length
   const pages: Page[] = []
   const failures: LoadedSource['failures'] = []
   let done = 0
   await forEachLimited(urls, options.concurrency ?? 4, async (url) => {
-    try {
-      pages.push(parseHtmlPage(await fetchText(url, options, /html/), url, options.lang))
-    } catch (error) {
-      failures.push({ source: url, error: (error as Error).message })
+    if (limits.bytes >= limits.maxBytes) {
+      limits.overByteCap++
+      notFetched.push(url)
+    } else {
+      try {
+        pages.push(parseHtmlPage(await fetchCounted(session, url, /html/), url, options.lang))
+      } catch (error) {
+        failures.push({ source: url, error: (error as Error).message })
+      }
     }
     options.onFetched?.(++done, urls.length)
   })
   pages.sort((a, b) => a.source.localeCompare(b.source))
   if (urls.length === 1 && failures.length === 1) throw new KnowledgeError(`Could not load ${urls[0]}: ${failures[0].error}`)
-  return { origin, pages, failures }
-}
-
-async function fetchText(url: string, options: SourceOptions, expectedType: RegExp): Promise<string> {
-  const timeoutMs = options.timeoutMs ?? 15_000
-  const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]
-  let response: Response
-  try {
-    response = await fetch(url, { signal: AbortSignal.any(signals), headers: { 'user-agent': USER_AGENT }, redirect: 'follow' })
-  } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((error as Error).cause as Error)?.message ?? (error as Error).message
-    throw new Error(`request failed (${reason})`)
-  }
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim())
-  const type = response.headers.get('content-type') ?? ''
-  if (type && !expectedType.test(type) && !/text\/plain/.test(type)) throw new Error(`unexpected content type ${type}`)
-  return response.text()
+  return { origin, pages, failures, notFetched, limits }
 }
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

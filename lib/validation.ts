@@ -9,6 +9,7 @@ export const PRINTABLE_ASCII_PATTERN = '^[!-~]+$'
 export function describeValidationErrors(errors: Partial<ErrorObject>[], context: string): string {
   const error = errors[0]
   if (!error) return `${context} is invalid`
+  if (error.propertyName !== undefined) return `${error.propertyName} is not allowed as a field name`
   const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : ''
   switch (error.keyword) {
     case 'required':

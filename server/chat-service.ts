@@ -1,10 +1,15 @@
 // The one message path. Transports validate input and translate ChatEvents to
 // their wire format; everything else (storage order, per-user ordering, the
 // agent, the turn log) happens here.
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Agent, AgentEvent, AgentResult } from '../agent/types.ts'
 import type { ChatRepository, StoredMessage } from '../db/chat-repository.ts'
 import { deadline } from '../lib/deadline.ts'
+import { hashToken } from '../db/token-hash.ts'
+import { createTurnLimits, RefusedError, type TurnLimits } from './turn-limits.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { memoryCounters } from '../db/rate-counters.ts'
 
 export const GREETING =
   "Hi, I'm Jelly 🪼 your DeFiChain buddy from the deep! Ask me about DeFiChain, live chain data like blocks, prices or an address, or let me do some math for you 🌊"
@@ -25,6 +30,9 @@ export class TurnFailedError extends Error {}
 
 /** A client_message_id sent again with a different message: refused, nothing stored. */
 export class ClientMessageIdConflictError extends Error {}
+
+/** How long turns cut at the end of the shutdown grace get to store their answer. */
+const WIND_DOWN_MS = 500
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -55,12 +63,19 @@ export interface ChatServiceOptions {
   log: Logger
   historyWindow: number
   turnTimeoutMs: number
+  /** Limits and metrics as the server composes them; without them (tests of the path alone) nothing is limited. */
+  limits?: TurnLimits
+  metrics?: Metrics
 }
 
-export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs }: ChatServiceOptions) {
-  // Turns of one user run one after the other; the map holds each user's tail.
+export function createChatService({ repository, agent, log, historyWindow, turnTimeoutMs, limits = unlimited(), metrics = createMetrics() }: ChatServiceOptions) {
+  // Turns of one user run one after the other; the map holds each user's tail, by token hash.
   const userQueues = new Map<string, Promise<unknown>>()
   const inFlight = new Set<Promise<unknown>>()
+  // Aborted when the shutdown grace runs out: turns still running then answer from what they have.
+  // Each turn in flight listens to it (until it ends), so hundreds may at once.
+  const shutdown = new AbortController()
+  setMaxListeners(0, shutdown.signal)
   let accepting = true
   // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
   const greetingTime = new Date().toISOString()
@@ -70,15 +85,26 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       log.info({ transport: input.transport }, 'message turned away: shutting down')
       throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
     }
-    const { userToken } = input
-    const previous = userQueues.get(userToken) ?? Promise.resolve()
+    const userKey = hashToken(input.userToken).toString('hex')
+    let release: () => void
+    try {
+      release = await limits.admit(userKey, input.ip)
+    } catch (error) {
+      if (error instanceof RefusedError) {
+        log.info({ transport: input.transport, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }, 'message refused')
+        metrics.refused(error.reason, input.transport)
+      }
+      throw error
+    }
+    const previous = userQueues.get(userKey) ?? Promise.resolve()
     const turn = previous.then(() => runLoggedTurn(input, safely(emit)))
     const tail = turn.catch(() => undefined)
-    userQueues.set(userToken, tail)
+    userQueues.set(userKey, tail)
     inFlight.add(tail)
     void tail.then(() => {
+      release()
       inFlight.delete(tail)
-      if (userQueues.get(userToken) === tail) userQueues.delete(userToken)
+      if (userQueues.get(userKey) === tail) userQueues.delete(userKey)
     })
     return turn
   }
@@ -93,7 +119,9 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
         log.info({ transport: input.transport, application: input.application, outcome: 'refused', reason: error.message }, 'message refused')
         throw error
       }
-      log.error({ err: error, transport: input.transport, application: input.application, durationMs: elapsed(started), outcome: 'failed' }, 'turn failed')
+      const durationMs = elapsed(started)
+      log.error({ err: error, transport: input.transport, application: input.application, durationMs, outcome: 'failed' }, 'turn failed')
+      metrics.turn({ transport: input.transport, mode: 'none', outcome: 'failed', durationMs })
       throw new TurnFailedError('turn failed', { cause: error })
     }
   }
@@ -110,23 +138,38 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
       const { messageId, content } = earlier.answer
       emit({ type: 'final_answer_token', token: content })
       emit({ type: 'final_message', message: content, message_id: messageId })
-      turnLog.info({ durationMs: elapsed(started), outcome: 'replayed' }, 'turn')
+      const durationMs = elapsed(started)
+      turnLog.info({ durationMs, outcome: 'replayed' }, 'turn')
+      metrics.turn({ transport, mode: 'none', outcome: 'replayed', durationMs })
       return { answer: content, messageId }
     }
 
     // Tool lines are stored in the order they start, without holding up the agent.
     let toolWrites: Promise<unknown> = Promise.resolve()
+    let firstTokenMs: number | undefined
+    const toolCalls: { tool: string; ok: boolean; durationMs: number }[] = []
+    const llmCalls = { ok: 0, failed: 0, retries: 0 }
     const onAgentEvent = (event: AgentEvent) => {
-      if (event.type === 'tool_start') {
-        toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
-        emit({ type: 'tool_start', tool_name: event.line })
-      } else {
-        emit({ type: 'final_answer_token', token: event.token })
+      switch (event.type) {
+        case 'tool_start':
+          toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
+          return emit({ type: 'tool_start', tool_name: event.line })
+        case 'token':
+          firstTokenMs ??= elapsed(started)
+          return emit({ type: 'final_answer_token', token: event.token })
+        case 'tool_end':
+          toolCalls.push({ tool: event.tool, ok: event.ok, durationMs: Math.round(event.durationMs) })
+          return metrics.toolCall(event.tool, event.ok, event.durationMs)
+        case 'llm_call':
+          if (event.ok) llmCalls.ok++
+          else llmCalls.failed++
+          if (event.retry) llmCalls.retries++
+          return metrics.llmRequest(event.ok, event.retry)
       }
     }
 
     let result: AgentResult
-    const turnDeadline = deadline(turnTimeoutMs)
+    const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     try {
       result = await agent.run({
         message,
@@ -144,19 +187,24 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     await toolWrites
     const { messageId, answer } = await repository.completeTurn(userId, humanId, message, result.answer, application)
     emit({ type: 'final_message', message: answer, message_id: messageId })
+    const durationMs = elapsed(started)
     turnLog.info(
       {
         mode: result.mode,
         tools: result.tools,
+        toolCalls,
         toolRounds: result.toolRounds,
+        llmCalls,
         model: result.model,
         usage: result.usage,
         costUsd: result.costUsd,
-        durationMs: elapsed(started),
+        firstTokenMs,
+        durationMs,
         outcome: 'answered',
       },
       'turn',
     )
+    metrics.turn({ transport, mode: result.mode, outcome: 'answered', durationMs, firstTokenMs, result })
     return { answer, messageId }
   }
 
@@ -171,12 +219,25 @@ export function createChatService({ repository, agent, log, historyWindow, turnT
     return repository.history(userId, limit, before)
   }
 
-  /** Stops taking new messages and waits (bounded) for the ones under way. */
+  /**
+   * Stops taking new messages and waits up to `timeoutMs` for the ones under way.
+   * Turns still running then have their deadline cut: the LLM loop answers
+   * offline at once, so those clients still get a stored answer before their
+   * connection closes. Resolves false when the grace was not enough.
+   */
   async function drain(timeoutMs: number): Promise<boolean> {
     accepting = false
+    if (await settledWithin(timeoutMs)) return true
+    shutdown.abort(new DOMException('the server is shutting down', 'AbortError'))
+    await settledWithin(WIND_DOWN_MS)
+    return false
+  }
+
+  function settledWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
     const all = Promise.all([...inFlight]).then(() => true)
-    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref())
-    return Promise.race([all, timeout])
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))
+    return Promise.race([all, timeout]).finally(() => clearTimeout(timer))
   }
 
   return { handleMessage, history, drain, accepting: () => accepting }
@@ -193,6 +254,10 @@ function safely(emit: EmitChatEvent): EmitChatEvent {
       // The transport is gone; the turn is still stored.
     }
   }
+}
+
+function unlimited(): TurnLimits {
+  return createTurnLimits({ counters: memoryCounters(), maxPendingPerUser: 0, maxTurnsInFlight: 0, eventLoopLagging: () => false })
 }
 
 function elapsed(started: number): number {

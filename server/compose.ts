@@ -18,6 +18,10 @@ import { createLlmAgent } from '../agent/llm.ts'
 import { createToolRunner, type ToolRunner } from '../agent/run-tool-calls.ts'
 import type { AgentTrace } from '../agent/types.ts'
 import { createChatService, type ChatService } from './chat-service.ts'
+import { createTurnLimits } from './turn-limits.ts'
+import { watchEventLoopLag } from './event-loop-lag.ts'
+import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
 
 export interface Services {
   db: Database
@@ -25,17 +29,20 @@ export interface Services {
   knowledge: ReturnType<typeof createKnowledgeBaseWith>
   chat: ChatService
   tools: ToolRunner
+  metrics: Metrics
+  /** Stops the event-loop watch behind the overload check. */
+  stopWatching(): void
 }
 
 export interface ComposeOptions {
   /** Sees what the agent does inside a turn (the terminal chat's --debug). */
   trace?: AgentTrace
-  /** A database already connected (main.ts starts it while the app's modules load); connected here when omitted. */
-  database?: Database
 }
 
 export async function composeServices(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<Services> {
-  const db = options.database ?? (await connectDatabase(config))
+  const metrics = createMetrics()
+  const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery })
+  metrics.dbPoolSize(db.sql.options.max)
   try {
     const applied = await migrate(db.sql)
     if (applied.length) logger.info({ migrations: applied }, 'database migrated')
@@ -63,8 +70,19 @@ export async function composeServices(config: Config, logger: Logger, options: C
           trace: options.trace,
         })
       : offline
-    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs })
-    return { db, repository, knowledge, chat, tools: runner }
+    // Several instances share a real Postgres; the embedded one belongs to this process alone.
+    const counters = db.embedded ? memoryCounters() : postgresCounters(db.sql)
+    const eventLoop = watchEventLoopLag(config.maxEventLoopDelayMs)
+    const limits = createTurnLimits({
+      counters,
+      rateLimitUser: config.rateLimitUser,
+      rateLimitIp: config.rateLimitIp,
+      maxPendingPerUser: config.maxPendingPerUser,
+      maxTurnsInFlight: config.maxTurnsInFlight,
+      eventLoopLagging: eventLoop.lagging,
+    })
+    const chat = createChatService({ repository, agent, log: logger, historyWindow: config.historyWindow, turnTimeoutMs: config.turnTimeoutMs, limits, metrics })
+    return { db, repository, knowledge, chat, tools: runner, metrics, stopWatching: eventLoop.stop }
   } catch (error) {
     await db.close()
     throw error

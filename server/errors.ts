@@ -5,6 +5,7 @@ import type { FastifyError } from 'fastify'
 import type { Logger } from 'pino'
 import { KnowledgeError } from '../knowledge/index.ts'
 import { ClientMessageIdConflictError, ServiceUnavailableError, TurnFailedError } from './chat-service.ts'
+import { RefusedError } from './turn-limits.ts'
 
 export const TURN_FAILED_MESSAGE = 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 const REQUEST_FAILED_MESSAGE = 'Jelly could not handle this request right now, please try again'
@@ -15,9 +16,12 @@ export interface Failure {
   message: string
   /** False when the failure was already logged (or is not worth a log line). */
   log: boolean
+  /** A refused message: when to try again (Retry-After; `retry_after` on sockets). */
+  retryAfterSeconds?: number
 }
 
 export function describeFailure(error: unknown): Failure {
+  if (error instanceof RefusedError) return { status: error.status, message: error.message, log: false, retryAfterSeconds: error.retryAfterSeconds }
   if (error instanceof ServiceUnavailableError) return { status: 503, message: error.message, log: false }
   if (error instanceof TurnFailedError) return { status: 500, message: TURN_FAILED_MESSAGE, log: false }
   if (error instanceof ClientMessageIdConflictError) return { status: 409, message: error.message, log: false }
@@ -28,18 +32,18 @@ export function describeFailure(error: unknown): Failure {
   return { status: status !== undefined && status >= 500 && status < 600 ? status : 500, message: REQUEST_FAILED_MESSAGE, log: true }
 }
 
-/** For a REST reply: status and `{error}`, logging the failure when nothing else did. */
-export function restError(error: unknown, log: Pick<Logger, 'error'>): { status: number; body: { error: string } } {
+/** For a REST reply: status, `{error}` and Retry-After, logging the failure when nothing else did. */
+export function restError(error: unknown, log: Pick<Logger, 'error'>): { status: number; body: { error: string }; retryAfterSeconds?: number } {
   const failure = describeFailure(error)
   if (failure.log) log.error({ err: error }, 'request failed')
-  return { status: failure.status, body: { error: failure.message } }
+  return { status: failure.status, body: { error: failure.message }, retryAfterSeconds: failure.retryAfterSeconds }
 }
 
-/** For a socket `error` event (Socket.IO, /ws): `{error}`, logging the failure when nothing else did. */
-export function socketError(error: unknown, log: Pick<Logger, 'error'>, transport: string): { error: string } {
+/** For a socket `error` event (Socket.IO, /ws): `{error, retry_after?}`, logging the failure when nothing else did. */
+export function socketError(error: unknown, log: Pick<Logger, 'error'>, transport: string): { error: string; retry_after?: number } {
   const failure = describeFailure(error)
   if (failure.log) log.error({ err: error, transport }, 'turn failed')
-  return { error: failure.message }
+  return failure.retryAfterSeconds === undefined ? { error: failure.message } : { error: failure.message, retry_after: failure.retryAfterSeconds }
 }
 
 function clientErrorMessage(error: FastifyError): string {

@@ -1,9 +1,7 @@
 // `npm start`: read the configuration, start, and stop cleanly on SIGTERM/SIGINT.
-// The database starts first (the embedded one boots in its own thread) while
-// the rest of the app's modules load.
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectDatabase } from '../db/connect.ts'
+import { startServer } from './start.ts'
 
 let config
 try {
@@ -15,13 +13,14 @@ try {
 }
 
 const logger = createLogger(config.logLevel)
-const database = connectDatabase(config)
-database.catch(() => undefined) // awaited below, after the import; this keeps an early failure from counting as unhandled
 try {
-  const { startServer } = await import('./start.ts')
-  const server = await startServer(config, logger, await database)
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+  const server = await startServer(config, logger)
+  // The first signal drains; a repeat (npm and a terminal both relay Ctrl-C) does
+  // not cut turns short; only a third forces the exit.
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++
+    if (signals === 1) {
       logger.info({ signal }, 'shutting down')
       server.stop().then(
         () => process.exit(0),
@@ -30,8 +29,15 @@ try {
           process.exit(1)
         },
       )
-    })
+    } else if (signals === 2) {
+      logger.warn({ signal }, 'still shutting down; a third signal forces the exit')
+    } else {
+      logger.error({ signal }, 'forced exit: turns still running are lost')
+      process.exit(1)
+    }
   }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
 } catch (error) {
   logger.fatal({ err: error }, `Jelly could not start: ${(error as Error).message}`)
   process.exit(1)

@@ -41,6 +41,9 @@ export function userMessageSchema(maxMessageChars: number) {
       },
     },
     required: ['user_token', 'message'],
+    // Other fields are ignored, but not these: JSON.parse makes "__proto__" an own
+    // key, and code that copies it would change an object's prototype.
+    propertyNames: { not: { enum: ['__proto__', 'constructor', 'prototype'] } },
   } as const
 }
 

@@ -6,6 +6,8 @@ import type { ChatService } from './chat-service.ts'
 import type { ChatRepository } from '../db/chat-repository.ts'
 import type { SearchHit } from '../knowledge/index.ts'
 import type { ToolRunner } from '../agent/run-tool-calls.ts'
+import type { Metrics } from './metrics.ts'
+import type { SocketLimit } from './socket-limit.ts'
 
 export type SearchFn = (query: string, options: { k: number }) => Promise<SearchHit[]>
 
@@ -17,4 +19,10 @@ export interface AppServices {
   logger: FastifyBaseLogger
   /** Runs one tool by name with the agent's validation and timeout, for transports that offer tools (MCP). */
   tools?: ToolRunner
+  metrics: Metrics
+}
+
+/** What buildApp adds for the transports: the socket limit they share. */
+export interface TransportServices extends AppServices {
+  socketLimit: SocketLimit
 }

@@ -3,10 +3,9 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import type { Database } from '../db/connect.ts'
-import { ingestOnStart } from '../knowledge/ingest-on-start.ts'
+import { ingestOnStart, scheduleIngest, type OnIngestRun } from '../knowledge/ingest-on-start.ts'
 import { composeServices } from './compose.ts'
-import { buildApp } from './app.ts'
+import { buildApp, type AppOptions } from './app.ts'
 
 export interface RunningServer {
   url: string
@@ -15,20 +14,20 @@ export interface RunningServer {
 }
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
-export async function composeApp(config: Config, logger: Logger, database?: Database) {
-  const { db, repository, knowledge, chat, tools } = await composeServices(config, logger, { database })
+export async function composeApp(config: Config, logger: Logger, appOptions: AppOptions = {}) {
+  const { db, repository, knowledge, chat, tools, metrics, stopWatching } = await composeServices(config, logger)
   try {
-    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools })
-    return { app, db, chat, knowledge, tools }
+    const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools, metrics }, appOptions)
+    app.addHook('onClose', async () => stopWatching())
+    return { app, db, chat, knowledge, tools, metrics }
   } catch (error) {
     await db.close()
     throw error
   }
 }
 
-/** `database`, when given, is one already connected (main.ts starts it while the app's modules load). */
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), database?: Database): Promise<RunningServer> {
-  const { app, db, chat, knowledge } = await composeApp(config, logger, database)
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
+  const { app, db, chat, knowledge, metrics } = await composeApp(config, logger, appOptions)
   try {
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
@@ -41,7 +40,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   logger.info({ port, database: db.embedded ? 'embedded' : 'DATABASE_URL', mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
 
   const ingestion = new AbortController()
-  const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal)
+  const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
+  let scheduledRun: () => Promise<unknown> = async () => undefined
+  const ingesting = ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun).then(() => {
+    if (config.ingestEveryMs === undefined) return
+    const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
+    scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
+  })
 
   let stopping: Promise<void> | undefined
   return {
@@ -51,11 +56,30 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       (stopping ??= (async () => {
         ingestion.abort()
         const drained = await chat.drain(config.shutdownGraceMs)
-        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'shutting down with turns still running')
-        await app.close()
-        await ingesting
-        await db.close()
+        if (!drained) logger.warn({ graceMs: config.shutdownGraceMs }, 'the shutdown grace ran out; turns still running were cut short')
+        try {
+          await closeConnections(app)
+        } finally {
+          await ingesting
+          await scheduledRun()
+          await db.close()
+        }
         logger.info('stopped')
       })()),
+  }
+}
+
+/** After this, connections still open when the app closes are cut (a turn past the grace, keep-alive ones). */
+const FORCE_CLOSE_AFTER_MS = 100
+
+// app.close() waits for every open HTTP connection, and a keep-alive one that
+// goes idle after close began would hold it until its keep-alive timeout.
+async function closeConnections(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
+  const closed = app.close()
+  const force = setTimeout(() => app.server.closeAllConnections(), FORCE_CLOSE_AFTER_MS)
+  try {
+    await closed
+  } finally {
+    clearTimeout(force)
   }
 }

@@ -120,3 +120,48 @@ t.test('bad paging parameters are a 400 naming the parameter', async (t) => {
     }
   })
 })
+
+t.test('without ADMIN_TOKEN the admin endpoints are closed, with a 403 saying how to open them', async (t) => {
+  const closed = await startServer(t, { ADMIN_OPEN: '' })
+  await postJson(`${closed.url}/user_message`, { user_token: 'private', message: question(7) })
+  for (const path of ['/messages_answers', '/search?q=jelly']) {
+    for (const headers of [{}, { authorization: 'Bearer anything-at-all-long-enough' }] as Record<string, string>[]) {
+      const reply = await getJson(`${closed.url}${path}`, headers)
+      t.equal(reply.status, 403, `${path}: 403`)
+      t.match(reply.body.error, /ADMIN_TOKEN/, 'names ADMIN_TOKEN')
+      t.match(reply.body.error, /ADMIN_OPEN=true/, 'and the explicit way to open them to everyone')
+      t.notMatch(JSON.stringify(reply.body), question(7), 'no stored question leaks')
+    }
+  }
+  t.equal((await postJson(`${closed.url}/history`, { user_token: 'private' })).status, 200, 'the chat itself stays open')
+})
+
+t.test('ADMIN_OPEN=true opens them to everyone, explicitly', async (t) => {
+  const open = await startServer(t, { ADMIN_OPEN: 'true' })
+  await postJson(`${open.url}/user_message`, { user_token: 'public', message: question(8) })
+  const reply = await getJson(`${open.url}/messages_answers`)
+  t.equal(reply.status, 200)
+  t.same(reply.body.map((entry: any) => entry.question), [question(8)])
+})
+
+t.test('a short ADMIN_TOKEN, a bad ADMIN_OPEN or both together stop start-up with one line', async (t) => {
+  const { loadConfig } = await import('../server/config.ts')
+  t.throws(() => loadConfig({ ADMIN_TOKEN: 'short-secret' }), { message: /^ADMIN_TOKEN must be at least 16 characters, got 12/ })
+  t.notMatch(String((() => { try { loadConfig({ ADMIN_TOKEN: 'short-secret' }) } catch (error) { return error } })()), 'short-secret', 'the secret is not echoed')
+  t.throws(() => loadConfig({ ADMIN_OPEN: 'yes' }), { message: /^ADMIN_OPEN must be true or false/ })
+  t.throws(() => loadConfig({ ADMIN_OPEN: 'true', ADMIN_TOKEN: ADMIN_TOKEN }), { message: /ADMIN_OPEN/ })
+  t.match(loadConfig({}), { adminToken: undefined, adminOpen: false }, 'closed is the default')
+  t.match(loadConfig({ ADMIN_TOKEN }), { adminToken: ADMIN_TOKEN, adminOpen: false })
+})
+
+t.test('the bearer check is constant-time (timingSafeEqual), in the one guard every admin route uses', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const guard = await readFile(new URL('../server/admin-guard.ts', import.meta.url), 'utf8')
+  t.match(guard, /timingSafeEqual\(given, expected\)/, 'the token is compared with timingSafeEqual')
+  const comparisons = guard.replaceAll('adminToken === undefined', '')
+  t.notMatch(comparisons, /[!=]==?\s*(?:config\.)?(?:adminToken|token)\b|\b(?:adminToken|token|given)\s*[!=]==?/, 'and never with ==')
+  const { bearerMatches } = await import('../server/admin-guard.ts')
+  t.ok(bearerMatches(`Bearer ${ADMIN_TOKEN}`, ADMIN_TOKEN))
+  t.notOk(bearerMatches(`Bearer ${ADMIN_TOKEN.slice(0, -1)}X`, ADMIN_TOKEN), 'same length, last byte differs')
+  t.notOk(bearerMatches(`Bearer ${ADMIN_TOKEN}${ADMIN_TOKEN}`, ADMIN_TOKEN), 'longer')
+})

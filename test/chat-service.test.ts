@@ -79,7 +79,7 @@ t.test('while draining, new messages are refused with words and nothing is store
   const refused = await chat.handleMessage(incoming('svc-late', '1+1'), () => undefined).catch((error: unknown) => error)
   t.ok(refused instanceof ServiceUnavailableError)
   t.match((refused as Error).message, /restarting/)
-  const [{ n }] = await db.sql`select count(*)::int as n from users where user_token = 'svc-late'`
+  const [{ n }] = await db.sql`select count(*)::int as n from users where token_hash = sha256(convert_to('svc-late', 'UTF8'))`
   t.equal(n, 0)
   t.equal(lines.filter((line) => line.msg === 'message turned away: shutting down').length, 1)
 })

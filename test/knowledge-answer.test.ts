@@ -2,7 +2,10 @@ import t from 'tap'
 import { extractAnswer, type Passage } from '../knowledge/extract.ts'
 
 const passage = (heading: string, content: string): Passage => ({ title: 'Harbour', url: `https://wiki.example/Harbour#${heading}`, heading, content })
-const answer = (question: string, passages: Passage[]) => extractAnswer(question, passages).map((extract) => extract.sentence).join('\n')
+const answer = (question: string, passages: Passage[]) =>
+  extractAnswer(question, passages)
+    .map((extract) => extract.sentence)
+    .join('\n')
 
 t.test('matches words spelled a little differently', async (t) => {
   const passages = [
@@ -21,22 +24,26 @@ t.test('matches words spelled a little differently', async (t) => {
 })
 
 t.test('two question words match one compound word', async (t) => {
-  const passages = [
-    passage('Identity', 'Every boat has a number painted on the bow. The BoatID is the number of the mooring permit.'),
-  ]
+  const passages = [passage('Identity', 'Every boat has a number painted on the bow. The BoatID is the number of the mooring permit.')]
   const lines = extractAnswer('where do I find the boat ID?', passages, { maxLines: 1 })
   t.match(lines[0]?.sentence, /BoatID/)
 })
 
 t.test('words of opposite meaning do not match', async (t) => {
   const passages = [passage('Tides', 'The water level decreases at night. Tourists visit the lighthouse at noon.')]
-  t.same(extractAnswer('when does the level increase?', passages).filter((extract) => /decreases/.test(extract.sentence) && /increase/.test(extract.sentence)), [])
+  t.same(
+    extractAnswer('when does the level increase?', passages).filter((extract) => /decreases/.test(extract.sentence) && /increase/.test(extract.sentence)),
+    [],
+  )
   t.notMatch(answer('increase', passages), /decreases/, 'increase ~ decrease is not a near spelling')
 })
 
 t.test('a line that continues the one before it is about what that one names', async (t) => {
   const passages = [
-    passage('Lamp', 'The harbour lamp was repainted by the keeper in a bright red colour last summer, after the long storms of the winter had worn it down. Boats moor at the pier. The harbour lamp is switched on at dusk. It shines 20 miles out to sea.'),
+    passage(
+      'Lamp',
+      'The harbour lamp was repainted by the keeper in a bright red colour last summer, after the long storms of the winter had worn it down. Boats moor at the pier. The harbour lamp is switched on at dusk. It shines 20 miles out to sea.',
+    ),
   ]
   t.match(answer('how far does the harbour lamp reach?', passages), /20 miles/, 'the continuing line is found for the words of the line before')
 })
@@ -47,4 +54,23 @@ t.test('the tail of a contraction is not a question word', async (t) => {
     passage('Boats', 'Boats that are registered are listed on the board.'),
   ]
   t.notMatch(answer("who do I pay if they're registered?", passages), /welcome to visit/)
+})
+
+t.test('a line next to the one that repeats the question shares its score, and a heading alone can vouch for a line', async (t) => {
+  const ferry = [
+    passage(
+      'Ferry',
+      'The island ferry is popular with the tourists who come to the harbour town every summer for the beaches and the fish market.\nDepartures are every 40 minutes from the north pier.\nCafés line the pier.',
+    ),
+    passage('Island', 'The island has a red lighthouse.'),
+  ]
+  const lines = extractAnswer('how often does the island ferry go?', ferry, { maxLines: 2 })
+  t.match(lines.map((line) => line.sentence).join('\n'), /every 40 minutes/, 'the neighbour of the line naming the ferry')
+
+  // The best line has no question word, but its section's heading names the topic.
+  const penalty = [
+    passage('Double-sign penalty', 'It is ten times the block reward, taken from the collateral.'),
+    passage('Staking', 'Stakers sign blocks. Fees are low.'),
+  ]
+  t.match(answer('what is the double-sign penalty?', penalty), /ten times the block reward/)
 })

@@ -37,8 +37,8 @@ async function search(url: string, query: string, headers: Record<string, string
 }
 
 t.test('/search: hits best first with their sources, k, admin token', async (t) => {
-  const server = await startServer(t, { DATA_DIR: await fixtureDataDir(), ADMIN_TOKEN: 'kb-admin' })
-  const admin = { authorization: 'Bearer kb-admin' }
+  const server = await startServer(t, { DATA_DIR: await fixtureDataDir(), ADMIN_TOKEN: 'kb-admin-token-for-tests' })
+  const admin = { authorization: 'Bearer kb-admin-token-for-tests' }
 
   t.equal((await search(server.url, 'q=lamp')).status, 401, 'no token')
   t.equal((await search(server.url, 'q=lamp', { authorization: 'Bearer wrong' })).status, 401, 'wrong token')

@@ -23,8 +23,8 @@ t.test('wiki tool on an empty base explains how to ingest', async (t) => {
   const args = wiki.offline!.plan(message)!
   const result = await wiki.run(args, context())
   t.same(result.passages, [])
-  t.match(result.note, /npm run ingest -- \.\.\/shared\/corpus\/defichainwiki\/en/)
-  t.match(wiki.offline!.answer(result, args, message), /empty[\s\S]*npm run ingest -- \.\.\/shared\/corpus\/defichainwiki\/en/)
+  t.match(result.note, /npm run ingest -- https:\/\/www\.defichainwiki\.com\/sitemap\.xml/)
+  t.match(wiki.offline!.answer(result, args, message), /empty[\s\S]*npm run ingest -- https:\/\/www\.defichainwiki\.com\/sitemap\.xml/)
 })
 
 t.test('wiki tool answers from the base, extractively and with sources', async (t) => {

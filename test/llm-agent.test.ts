@@ -48,7 +48,15 @@ t.test('a tool round: tool_start, then tokens that make up the answer; usage and
   const { result, events, tokens } = await run(agent, 'what is 6 times 7')
   t.equal(result.answer, 'It is 42 🌊')
   t.equal(tokens, result.answer)
-  t.same(events[0], { type: 'tool_start', tool: 'calculator', line: "Let's do the math together 🧮" })
+  t.same(
+    events.find((event) => event.type === 'tool_start'),
+    { type: 'tool_start', tool: 'calculator', line: "Let's do the math together 🧮" },
+  )
+  t.same(
+    events.flatMap((event) => (event.type === 'token' ? [] : [event.type])),
+    ['llm_call', 'tool_start', 'tool_end', 'llm_call'],
+    'each provider request and the tool call report their end',
+  )
   t.match(result, { mode: 'llm', tools: ['calculator'], toolRounds: 1, usage: { promptTokens: 300, completionTokens: 30 } })
   t.equal(Number(result.costUsd?.toFixed(10)), Number(((300 * 0.15 + 30 * 0.6) / 1e6).toFixed(10)))
   t.same(

@@ -67,3 +67,42 @@ t.test('no expression can pollute prototypes or run code', async (t) => {
   t.equal((Object.prototype as Record<string, unknown>).a, undefined)
   t.equal(typeof Object.assign, 'function')
 })
+
+t.test('no escape reaches the parser: each one is refused by the character or name check before it', async (t) => {
+  const beforeParsing = /may only contain numbers|is not a number or a known math function/
+  for (const attack of ATTACKS) t.throws(() => evaluateExpression(attack), { name: 'ToolError', message: beforeParsing }, attack)
+})
+
+t.test('factorials: small ones exact, large ones refused, the ! kept when it follows a number', async (t) => {
+  t.equal(evaluateExpression('5!').formatted, '120')
+  t.equal(evaluateExpression('0!').formatted, '1')
+  t.equal(evaluateExpression('20!').formatted, '2432902008176640000')
+  t.equal(evaluateExpression('21!').formatted, '51090942171709440000', '21! is still exact')
+  t.equal(evaluateExpression('3!!').formatted, '720')
+  t.throws(() => evaluateExpression('171!'), { message: /171! is too large to compute/ })
+  t.throws(() => evaluateExpression('(10^9)!'), { message: /1000000000! is too large to compute/ })
+  t.throws(() => evaluateExpression('(-3)!'), { message: /whole numbers from 0 to 170/ })
+  t.throws(() => evaluateExpression('2.5!'), { message: /whole numbers from 0 to 170/ })
+
+  t.equal(expressionFromWords('what is (10^9)!'), '(10^9)!', 'a factorial ! is not stripped as punctuation')
+  t.equal(expressionFromWords('what is 5!'), '5!')
+  t.equal(expressionFromWords('what is 2 + 2?!'), '2 + 2', 'punctuation after a question still goes')
+  t.equal(expressionFromWords('what is 2 + 3 !'), '2 + 3', 'a spaced-off ! is an exclamation')
+  const offline = mathTool.offline!
+  const plan = offline.plan({ message: 'What is (10^9)!' } as never) as { expression: string }
+  t.throws(() => evaluateExpression(plan.expression), { message: /too large/ }, 'never "= 1000000000"')
+})
+
+t.test('a wrong number of arguments is named as such', async (t) => {
+  const cases: [string, RegExp][] = [
+    ['pow(2)', /^pow\(\) takes 2 arguments, got 1\.$/],
+    ['pow(2, 3, 4)', /^pow\(\) takes 2 arguments, got 3\.$/],
+    ['sqrt(4, 9)', /^sqrt\(\) takes 1 argument, got 2\.$/],
+    ['sqrt()', /^sqrt\(\) takes 1 argument, got 0\.$/],
+    ['min()', /^min\(\) takes at least 1 argument, got 0\.$/],
+  ]
+  for (const [expression, message] of cases) t.throws(() => evaluateExpression(expression), { name: 'ToolError', message }, expression)
+  t.equal(evaluateExpression('pow(2, 10)').formatted, '1024')
+  t.equal(evaluateExpression('max(1, 7, 3) + min(4)').formatted, '11')
+  t.equal(evaluateExpression('sqrt(16) + abs(-2) + round(2.6)').formatted, '9')
+})

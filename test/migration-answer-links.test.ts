@@ -36,7 +36,10 @@ t.test('rows from before migration 004 get their answer linked, one answer per r
   // A qa row whose answer is nowhere (e.g. edited by hand) stays unlinked.
   await sql`insert into qa (question, answer) values ('lost', 'gone')`
 
-  t.same(await migrate(sql), ['004_answer_links_feedback.sql', '005_client_message_id.sql'])
+  t.same(
+    (await migrate(sql)).filter((name) => name < '006'),
+    ['004_answer_links_feedback.sql', '005_client_message_id.sql'],
+  )
   const rows = await chatRepository(sql).listQa(10)
   t.same(
     rows.map((row) => [row.question, row.message_id]),

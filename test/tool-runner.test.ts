@@ -44,7 +44,8 @@ t.test('calls of one step run concurrently and keep their order', async (t) => {
   )
   t.ok(performance.now() - started < 380, 'both waits overlap')
   t.same(results.map((r) => [r.id, r.content]), [['1', '{"n":1}'], ['2', '{"n":2}']])
-  t.same(events.map((e) => e.type === 'tool_start' && e.line), ['a starts', 'b starts'])
+  t.same(events.flatMap((e) => (e.type === 'tool_start' ? [e.line] : [])), ['a starts', 'b starts'])
+  t.same(events.flatMap((e) => (e.type === 'tool_end' ? [[e.tool, e.ok]] : [])).sort(), [['a', true], ['b', true]], 'each call reports its end')
 })
 
 t.test('a tool that throws, refuses or hangs gives an error result', async (t) => {
@@ -83,9 +84,19 @@ t.test('runTool runs one tool by name for any caller, with the same checks', asy
   const events: AgentEvent[] = []
   const options = { signal: new AbortController().signal, log, emit: (event: AgentEvent) => events.push(event) }
   t.same(await runner.runTool('a', { n: 3 }, options), { ok: true, result: { n: 3 } })
-  t.same(events, [{ type: 'tool_start', tool: 'a', line: 'a starts' }])
+  t.match(events, [{ type: 'tool_start', tool: 'a', line: 'a starts' }, { type: 'tool_end', tool: 'a', ok: true, durationMs: Number }])
   t.same(await runner.runTool('a', { n: 'three' }, options), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: n must be a number.' })
   t.same(await runner.runTool('nope', {}, options), { ok: false, kind: 'unknown_tool', error: 'There is no tool named "nope". Available tools: a, refusing.' })
   t.same(await runner.runTool('refusing', {}, options), { ok: false, kind: 'not_found', error: 'That block does not exist.' })
-  t.equal(events.length, 2, 'no tool_start for calls that never ran')
+  t.same(
+    events.map((event) => [event.type, 'tool' in event && event.tool]),
+    [
+      ['tool_start', 'a'],
+      ['tool_end', 'a'],
+      ['tool_start', 'refusing'],
+      ['tool_end', 'refusing'],
+    ],
+    'no tool_start or tool_end for calls that never ran',
+  )
+  t.match(events.at(-1), { type: 'tool_end', ok: false }, 'a refusal ends not ok')
 })

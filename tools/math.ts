@@ -32,13 +32,42 @@ for (const name of Object.keys(parser.functions)) {
 for (const name of Object.keys(parser.consts)) {
   if (!CONSTANTS.includes(name)) delete parser.consts[name]
 }
-// The typings omit binaryOps; replacing / and % turns Infinity into a clear error.
-const binaryOps = (parser as unknown as { binaryOps: Record<string, (a: number, b: number) => number> }).binaryOps
+// The typings omit the operator tables; replacing / and % turns Infinity into a clear error.
+const { binaryOps, unaryOps } = parser as unknown as {
+  binaryOps: Record<string, (a: number, b: number) => number>
+  unaryOps: Record<string, (a: number) => number>
+}
 for (const operator of ['/', '%']) {
   const apply = binaryOps[operator]
   binaryOps[operator] = (a: number, b: number) => {
     if (b === 0) throw new ToolError('Division by zero is undefined.', 'failed')
     return apply(a, b)
+  }
+}
+
+// 170! is the largest factorial a double holds; up to 21! the result is exact.
+const MAX_FACTORIAL = 170
+unaryOps['!'] = (n: number) => {
+  if (!Number.isInteger(n) || n < 0) throw new ToolError(`The factorial ${formatNumber(n)}! is only defined here for whole numbers from 0 to ${MAX_FACTORIAL}.`, 'invalid_argument')
+  if (n > MAX_FACTORIAL) throw new ToolError(`${formatNumber(n)}! is too large to compute (the largest is ${MAX_FACTORIAL}!, about 7.26e306).`, 'failed')
+  let product = 1
+  for (let k = 2; k <= n; k++) product *= k
+  return product
+}
+
+// Every math function becomes a called function that checks how many arguments
+// it got, so pow(2) says so instead of answering "not a real number".
+const ARITY: Record<string, [min: number, max: number]> = { pow: [2, 2], min: [1, Infinity], max: [1, Infinity] }
+for (const name of FUNCTIONS) {
+  const apply = (parser.functions[name] ?? unaryOps[name]) as (...args: number[]) => number
+  delete unaryOps[name]
+  const [min, max] = ARITY[name] ?? [1, 1]
+  parser.functions[name] = (...args: number[]) => {
+    if (args.length < min || args.length > max) {
+      const wanted = max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `${min} argument${min === 1 ? '' : 's'}`
+      throw new ToolError(`${name}() takes ${wanted}, got ${args.length}.`, 'invalid_argument')
+    }
+    return apply(...args)
   }
 }
 
@@ -124,7 +153,8 @@ const WORD_OPERATORS: [RegExp, string][] = [
 const QUESTION_PREFIX = /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
 
 export function expressionFromWords(message: string): string | undefined {
-  let text = message.toLowerCase().trim().replace(/[?!.=]{1,20}\s*$/, '').replace(QUESTION_PREFIX, '')
+  // A ! right after a number or a bracket is a factorial, not punctuation.
+  let text = message.toLowerCase().trim().replace(/(?:[?.=]|(?<![\d)])!){1,20}\s*$/, '').replace(QUESTION_PREFIX, '')
   text = text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') // thousands separators, in one linear pass
   for (const [pattern, replacement] of WORD_OPERATORS) text = text.replace(pattern, replacement)
   text = text.replace(/\bpi\b/g, 'PI').replace(/\s+/g, ' ').trim()

@@ -3,21 +3,13 @@
 // them; offline it answers with the matching sentences and links the sources.
 import type { Tool } from './types.ts'
 import { ToolError } from './types.ts'
-import type { KnowledgeBase, SearchHit } from '../knowledge/index.ts'
+import type { Highlight, KnowledgeBase } from '../knowledge/index.ts'
 import { KnowledgeError } from '../knowledge/types.ts'
-import { compactPassage, extractAnswer, type Passage } from '../knowledge/extract.ts'
+import type { Passage } from '../knowledge/extract.ts'
 import { detectLanguage } from '../knowledge/text.ts'
 
 export interface WikiArgs {
   query: string
-}
-
-export interface Highlight {
-  /** A line of the wiki that answers the query. */
-  text: string
-  title: string
-  heading: string
-  url: string
 }
 
 export interface WikiResult {
@@ -28,15 +20,8 @@ export interface WikiResult {
   note?: string
 }
 
-const PASSAGES = 4
-/** Hits the answer is drawn from (the model gets the first PASSAGES). */
-const ANSWER_HITS = 4
-/** The best pages are read whole, so an answer in another section of them is found too. */
-const CONTEXT_PAGES = 2
-/** Characters of passage text per result; keeps the tool message small for the model. */
-const BUDGET = 1400
-const HIGHLIGHT_BUDGET = 700
-export const INGEST_HINT = 'npm run ingest -- ../shared/corpus/defichainwiki/en'
+// The public wiki: a source everyone who cloned this repository has (local markdown folders are the offline way).
+export const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
 
 export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
   return {
@@ -52,35 +37,13 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
     async run(args) {
       const query = typeof args?.query === 'string' ? args.query.trim() : ''
       if (!query) throw new ToolError('query must be a non-empty string', 'invalid_argument')
-      let hits
-      let context: Passage[]
       try {
-        hits = await kb.search(query, { k: ANSWER_HITS, perPage: 2 })
-        context = await answerContext(kb, hits)
+        const { highlights, passages } = await kb.retrieve(query)
+        if (!passages.length) return { highlights: [], passages: [], note: `The knowledge base is empty. Load the wiki with: ${INGEST_HINT}` }
+        return { highlights, passages }
       } catch (error) {
         if (error instanceof KnowledgeError) throw new ToolError(error.message, 'unavailable')
         throw error
-      }
-      if (!hits.length) {
-        return { highlights: [], passages: [], note: `The knowledge base is empty. Load the wiki with: ${INGEST_HINT}` }
-      }
-      const highlights = extractAnswer(query, context, { budget: HIGHLIGHT_BUDGET }).map(({ passage, sentence }) => ({
-        text: sentence,
-        title: context[passage].title,
-        heading: context[passage].heading,
-        url: context[passage].url,
-      }))
-      // The best passage gets the most room.
-      const shares = [0.35, 0.25, 0.2, 0.2]
-      return {
-        highlights,
-        passages: hits.slice(0, PASSAGES).map((hit, index) => ({
-          source: hit.source,
-          title: hit.title,
-          heading: hit.heading,
-          url: hit.url,
-          content: compactPassage(query, hit, Math.floor(BUDGET * (shares[index] ?? 0.2))),
-        })),
       }
     },
     offline: {
@@ -98,8 +61,8 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
         const german = detectLanguage(message) === 'de'
         if (!result.passages.length) {
           return german
-            ? `Die Wissensdatenbank ist noch leer, deshalb kann ich im Wiki nichts nachschlagen 🐚. Lade das Wiki mit \`${INGEST_HINT}\` (oder \`…/de\` für die deutschen Seiten).`
-            : `The knowledge base is still empty, so I can't look that up in the wiki yet 🐚. Load it with \`${INGEST_HINT}\` (and \`…/de\` for the German pages).`
+            ? `Die Wissensdatenbank ist noch leer, deshalb kann ich im Wiki nichts nachschlagen 🐚. Lade das Wiki mit \`${INGEST_HINT}\` (oder aus einem Ordner mit den Markdown-Seiten des Wikis).`
+            : `The knowledge base is still empty, so I can't look that up in the wiki yet 🐚. Load it with \`${INGEST_HINT}\` (or from a local folder of the wiki's markdown pages).`
         }
         const link = (source: { title: string; heading: string; url: string }) =>
           `[${source.title}${source.heading && source.heading !== source.title ? ` › ${source.heading}` : ''}](${source.url})`
@@ -118,20 +81,4 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
       },
     },
   }
-}
-
-// What the answer is drawn from: the hits (best first), then the rest of the
-// best pages, each passage weighted by how well it (or its page) ranked.
-async function answerContext(kb: KnowledgeBase, hits: SearchHit[]): Promise<Passage[]> {
-  const weightOf = (rank: number) => 1 / (1 + 0.2 * rank)
-  const context: Passage[] = hits.map((hit, rank) => ({ title: hit.title, url: hit.url, heading: hit.heading, content: hit.content, weight: weightOf(rank) }))
-  const pageOf = (url: string) => url.replace(/#.*$/, '')
-  const pages = [...new Set(hits.map((hit) => pageOf(hit.url)))].slice(0, CONTEXT_PAGES)
-  const known = new Set(hits.map((hit) => hit.content))
-  for (const chunk of await kb.pageChunks(pages)) {
-    if (known.has(chunk.content)) continue
-    const rank = hits.findIndex((hit) => pageOf(hit.url) === chunk.pageUrl)
-    context.push({ title: chunk.title, url: chunk.url, heading: chunk.heading, content: chunk.content, weight: 0.85 * weightOf(rank) })
-  }
-  return context
 }

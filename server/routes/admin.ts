@@ -1,23 +1,22 @@
 // Endpoints for operators: the answered questions and the wiki retrieval.
-// Both are admin-only once ADMIN_TOKEN is set.
-import { timingSafeEqual } from 'node:crypto'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+// Both are admin-only (server/admin-guard.ts).
+import type { FastifyPluginAsync } from 'fastify'
 import type { AppServices } from '../services.ts'
+import { adminOnly } from '../admin-guard.ts'
 import { queryValidatorCompiler } from '../message-input.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
 export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config, repository, search }) => {
-  const adminOnly = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (config.adminToken && !bearerMatches(request.headers.authorization, config.adminToken)) {
-      return reply.code(401).send({ error: 'Authorization: Bearer <ADMIN_TOKEN> is required' })
-    }
-  }
+  const guard = adminOnly(config)
 
   app.get<{ Querystring: { limit: number; before?: string } }>('/messages_answers', {
-    preHandler: adminOnly,
+    onRequest: guard,
     validatorCompiler: queryValidatorCompiler,
     schema: {
+      summary: 'Answered questions, newest first (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -44,6 +43,7 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request, reply) => {
@@ -63,9 +63,12 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
   })
 
   app.get<{ Querystring: { q: string; k: number } }>('/search', {
-    preHandler: adminOnly,
+    onRequest: guard,
     validatorCompiler: queryValidatorCompiler,
     schema: {
+      summary: 'Wiki retrieval as the agent sees it (admin)',
+      tags: ['admin'],
+      security: [{ admin: [] }],
       querystring: {
         type: 'object',
         properties: {
@@ -91,14 +94,9 @@ export const adminRoutes: FastifyPluginAsync<AppServices> = async (app, { config
           },
         },
         '4xx': errorReply,
+        '5xx': errorReply,
       },
     },
     handler: async (request) => search(request.query.q, { k: request.query.k }),
   })
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? '')
-  const expected = Buffer.from(token)
-  return given.length === expected.length && timingSafeEqual(given, expected)
 }

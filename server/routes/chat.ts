@@ -21,9 +21,15 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
   app.post<{ Body: UserMessage }>('/user_message', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
+      summary: 'Send a message to Jelly',
+      description: 'Runs one turn and answers once it is stored. 429 (with Retry-After) when a rate limit or the per-user queue refuses the message; 503 (with Retry-After) when the instance is overloaded or restarting. Nothing is stored for a refused message.',
+      tags: ['chat'],
       body: userMessageSchema(config.maxMessageChars),
       response: {
         200: { type: 'object', properties: { response: { type: 'string' }, message_id: { type: 'integer' } }, required: ['response', 'message_id'] },
+        400: { description: 'Bad input, naming the field', ...errorReply },
+        429: { description: 'Refused by a limit; Retry-After says when to try again', ...errorReply },
+        503: { description: 'Overloaded or restarting; Retry-After says when to try again', ...errorReply },
         '4xx': errorReply,
         '5xx': errorReply,
       },
@@ -32,7 +38,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
       const { user_token, message, application, client_message_id } = request.body
       // REST has no stream: the answer is returned once the turn is stored.
       const reply = await chat.handleMessage(
-        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.ip, clientMessageId: client_message_id },
+        { userToken: user_token, message, application: application ?? null, transport: 'rest', ip: request.clientIp, clientMessageId: client_message_id },
         () => undefined,
       )
       return { response: reply.answer, message_id: reply.messageId }
@@ -42,6 +48,8 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
   app.post<{ Body: { user_token: string; limit?: number; before?: number } }>('/history', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
+      summary: "A user's messages, oldest first",
+      tags: ['chat'],
       body: {
         type: 'object',
         description: `The user's messages, oldest first: the last \`limit\` (default ${HISTORY_PAGE.default}) before message id \`before\` (default: the newest). For the page before, send \`before\` = the first id of this one. Reading stores nothing; a token that never sent a message gets Jelly's greeting (id 0).`,

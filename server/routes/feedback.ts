@@ -37,10 +37,12 @@ function refusal(outcome: FeedbackOutcome, messageId: number): { status: 400 | 4
   }
 }
 
-export const feedbackRoutes: FastifyPluginAsync<AppServices> = async (app, { config, repository }) => {
+export const feedbackRoutes: FastifyPluginAsync<AppServices> = async (app, { config, repository, metrics }) => {
   app.post<{ Body: FeedbackBody }>('/feedback', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
+      summary: "Rate one of Jelly's answers",
+      tags: ['chat'],
       body: {
         type: 'object',
         description:
@@ -76,6 +78,7 @@ export const feedbackRoutes: FastifyPluginAsync<AppServices> = async (app, { con
       const outcome = await recordFeedback(repository, request.body)
       const refused = refusal(outcome, message_id)
       if (refused) return reply.code(refused.status).send({ error: refused.error })
+      metrics.feedback(rating)
       return { message_id, rating, comment: comment?.trim() || null, replaced: outcome.kind === 'replaced' }
     },
   })

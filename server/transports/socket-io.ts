@@ -2,21 +2,48 @@
 // positional (user_token, message, application), with an optional ack.
 import { Server } from 'socket.io'
 import type { FastifyInstance } from 'fastify'
-import type { AppServices } from '../services.ts'
+import type { TransportServices } from '../services.ts'
 import { createMessageValidator, maxFrameBytes } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import type { ChatEvent } from '../chat-service.ts'
 import { socketError } from '../errors.ts'
+import { createClientIp } from '../client-ip.ts'
 
 type Ack = (reply: { response: string; message_id: number } | { error: string }) => void
 
-export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServices): void {
+export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit, metrics }: TransportServices): void {
   const validate = createMessageValidator(config.maxMessageChars)
+  const clientIp = createClientIp(config.trustProxy)
+  const origins = allowedOrigins(config.corsOrigin)
   const io = new Server(app.server, {
-    cors: { origin: config.corsOrigin === '*' ? true : config.corsOrigin.split(',').map((o) => o.trim()) },
+    cors: { origin: origins },
+    // Every handshake, polling or websocket: CORS alone does not stop a page on
+    // another site from opening a websocket, or from posting to the polling transport.
+    allowRequest: (request, callback) => {
+      const allowed = originAllowed(origins, request)
+      callback(allowed ? null : ORIGIN_REFUSED_MESSAGE, allowed)
+    },
     maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
   })
 
+  // Refused connections get connect_error with the reason in words.
+  io.use((socket, next) => {
+    const ip = clientIp(socket.handshake.headers, socket.conn.remoteAddress)
+    if (!socketLimit.tryOpen(ip)) {
+      metrics.refused('sockets_per_ip', 'socket.io')
+      return next(new Error(socketLimit.refusal))
+    }
+    socket.data.ip = ip
+    metrics.socketOpened('socket.io')
+    socket.once('disconnect', () => {
+      socketLimit.close(ip)
+      metrics.socketClosed('socket.io')
+    })
+    next()
+  })
+
   io.on('connection', (socket) => {
+    const ip = socket.data.ip as string
     socket.on('user_message', (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined
       const input = args.length === 1 && typeof args[0] === 'object' ? args[0] : { user_token: args[0], message: args[1], application: args[2] ?? undefined }
@@ -33,7 +60,7 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
         message,
         application: application ?? null,
         transport: 'socket.io' as const,
-        ip: socket.handshake.address,
+        ip,
         clientMessageId: client_message_id,
       }
       chat.handleMessage(incoming, emit).then(
@@ -48,9 +75,14 @@ export function attachSocketIo(app: FastifyInstance, { config, chat }: AppServic
   })
 
   // Before Fastify closes the HTTP server, which would wait for these connections forever.
-  app.addHook('preClose', (done) => {
+  // Disconnecting first lets packets still queued (a final_message just sent, which a
+  // polling client fetches with its next request) go out; the engine then drops the rest.
+  app.addHook('preClose', async () => {
     io.disconnectSockets(true)
+    const flushBy = Date.now() + FLUSH_ON_CLOSE_MS
+    while (io.engine.clientsCount > 0 && Date.now() < flushBy) await new Promise((resolve) => setTimeout(resolve, 10))
     io.engine.close()
-    done()
   })
 }
+
+const FLUSH_ON_CLOSE_MS = 200

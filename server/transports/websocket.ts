@@ -1,17 +1,45 @@
 // A plain WebSocket at /ws: JSON frames in, the same four events out as frames.
-import type { FastifyPluginAsync } from 'fastify'
-import type { AppServices } from '../services.ts'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { TransportServices } from '../services.ts'
 import { createMessageValidator, invalidUtf8Error } from '../message-input.ts'
+import { allowedOrigins, originAllowed, ORIGIN_REFUSED_MESSAGE } from '../origin.ts'
 import type { ChatEvent } from '../chat-service.ts'
 import { socketError } from '../errors.ts'
 
-export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { config, chat }) => {
+export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app, { config, chat, socketLimit, metrics }) => {
   const validate = createMessageValidator(config.maxMessageChars)
 
-  app.get('/ws', { websocket: true }, (socket, request) => {
-    const send = (event: ChatEvent) => {
+  const origins = allowedOrigins(config.corsOrigin)
+  // Refusing in a hook refuses the handshake: the browser sees a failed upgrade.
+  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!originAllowed(origins, request.raw)) return reply.code(403).send({ error: ORIGIN_REFUSED_MESSAGE })
+  }
+  const schema = {
+    summary: 'Plain WebSocket chat',
+    description: 'Upgrade to a WebSocket; frames are described in the document description (Plain WebSocket at /ws).',
+    tags: ['chat'],
+    response: {
+      101: { description: 'Switching Protocols: the WebSocket is open', type: 'null' },
+      '4xx': { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
+    },
+  }
+
+  app.get('/ws', { websocket: true, preValidation: checkOrigin, schema }, (socket, request) => {
+    const send = (event: ChatEvent | ({ type: 'error' } & ReturnType<typeof socketError>)) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
     }
+    const ip = request.clientIp
+    if (!socketLimit.tryOpen(ip)) {
+      metrics.refused('sockets_per_ip', 'websocket')
+      send({ type: 'error', error: socketLimit.refusal })
+      // 1013: try again later.
+      return socket.close(1013, 'too many connections from this address')
+    }
+    metrics.socketOpened('websocket')
+    socket.once('close', () => {
+      socketLimit.close(ip)
+      metrics.socketClosed('websocket')
+    })
     socket.on('message', (data, isBinary) => {
       const bytes = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)])
       const invalid = isBinary ? undefined : invalidUtf8Error(bytes, 'frame')
@@ -30,7 +58,7 @@ export const websocketRoute: FastifyPluginAsync<AppServices> = async (app, { con
         message,
         application: application ?? null,
         transport: 'websocket' as const,
-        ip: request.ip,
+        ip,
         clientMessageId: client_message_id,
       }
       chat.handleMessage(incoming, send).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 // A small website on 127.0.0.1 for HTML and sitemap ingestion: pages with menus
 // and footers around the content, a sitemap (index), a failing page and a
-// page that never answers. Pages can be changed or removed between runs.
+// page that never answers, and redirects. Pages can be changed or removed between runs.
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -8,8 +8,10 @@ export interface FakeSite {
   url: string
   /** Path → HTML body; edit to change the site between ingestions. */
   pages: Map<string, string>
-  /** Paths listed in the sitemap (may list pages that fail). */
+  /** Paths (or absolute URLs) listed in the sitemap (may list pages that fail). */
   listed: string[]
+  /** Path → where it redirects to (302). */
+  redirects: Map<string, string>
   requests: string[]
   close(): Promise<void>
 }
@@ -24,6 +26,7 @@ export function articleHtml(title: string, body: string, lang = 'en'): string {
 export async function startFakeSite(): Promise<FakeSite> {
   const pages = new Map<string, string>()
   const listed: string[] = []
+  const redirects = new Map<string, string>()
   const requests: string[] = []
   const hanging: ServerResponse[] = []
   const server = createServer((request, response) => {
@@ -31,13 +34,20 @@ export async function startFakeSite(): Promise<FakeSite> {
     requests.push(path)
     if (path === '/sitemap_index.xml') {
       response.writeHead(200, { 'content-type': 'application/xml' })
-      response.end(`<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/sitemap.xml</loc></sitemap></sitemapindex>`)
+      response.end(
+        `<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/sitemap.xml</loc></sitemap></sitemapindex>`,
+      )
       return
     }
     if (path === '/sitemap.xml') {
       response.writeHead(200, { 'content-type': 'application/xml' })
-      const urls = listed.map((page) => `<url><loc>${site.url}${page}</loc></url>`).join('')
+      const urls = listed.map((page) => `<url><loc>${/^https?:/.test(page) ? page : `${site.url}${page}`}</loc></url>`).join('')
       response.end(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls}</urlset>`)
+      return
+    }
+    const target = redirects.get(path)
+    if (target) {
+      response.writeHead(302, { location: target }).end()
       return
     }
     if (path === '/broken') {
@@ -60,6 +70,7 @@ export async function startFakeSite(): Promise<FakeSite> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     pages,
     listed,
+    redirects,
     requests,
     close: () =>
       new Promise((resolve) => {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { LIMITS_OFF } from './server.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -28,7 +29,7 @@ export interface ChildServer {
  * developer's shell (a real OPENAI_API_KEY, tap's NODE_OPTIONS) leaks in.
  */
 function childEnv(env: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = { OCEAN_URL: 'http://127.0.0.1:9', HOST: '127.0.0.1', PORT: '0' }
+  const base: Record<string, string> = { OCEAN_URL: 'http://127.0.0.1:9', HOST: '127.0.0.1', PORT: '0', ...LIMITS_OFF }
   for (const name of ['PATH', 'HOME', 'TMPDIR']) {
     if (process.env[name]) base[name] = process.env[name]!
   }

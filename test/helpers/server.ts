@@ -6,6 +6,17 @@ import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
 import { freshDataDir } from './data-dir.ts'
 
+/** Rate limits, queue bound, socket cap and overload checks, all off. */
+export const LIMITS_OFF: Record<string, string> = {
+  RATE_LIMIT_USER: '0',
+  RATE_LIMIT_IP: '0',
+  RATE_LIMIT_HTTP: '0',
+  MAX_PENDING_PER_USER: '0',
+  MAX_SOCKETS_PER_IP: '0',
+  OVERLOAD_MAX_TURNS: '0',
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+}
+
 export interface TestServer {
   url: string
   /** Every log line the server wrote, parsed (TEST_LOG_LEVEL, default info). */
@@ -21,6 +32,11 @@ export async function testConfig(env: Record<string, string> = {}): Promise<Conf
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // Most tests read what was stored through the admin endpoints; tests of the
+    // admin guard pass ADMIN_TOKEN, or ADMIN_OPEN: '' for the closed default.
+    ...(env.ADMIN_TOKEN === undefined ? { ADMIN_OPEN: 'true' } : {}),
+    // Tests send many messages from one address and token; the limits' own tests turn them on.
+    ...LIMITS_OFF,
     ...env,
     PORT: '0',
     HOST: '127.0.0.1',

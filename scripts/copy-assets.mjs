@@ -1,0 +1,9 @@
+// The compiled code reads the folders next to it as the sources do (dist/db/migrate.js
+// reads ../migrations, dist/server/routes/page.js ../../public), so they are copied
+// into dist/; tsc only emits code.
+import { cpSync, rmSync } from 'node:fs'
+
+for (const folder of ['migrations', 'public']) {
+  rmSync(`dist/${folder}`, { recursive: true, force: true })
+  cpSync(folder, `dist/${folder}`, { recursive: true })
+}
