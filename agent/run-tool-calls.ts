@@ -38,6 +38,7 @@ export interface RunToolOptions {
 export const MAX_RESULT_CHARS = 6000
 
 export interface ToolRunner {
+  /** The tools offered to callers (the model, MCP). */
   tools: Tool[]
   /** Runs one tool by name; never throws. */
   runTool(name: string, args: unknown, options: RunToolOptions): Promise<ToolOutcome>
@@ -45,11 +46,18 @@ export interface ToolRunner {
   run(calls: ToolCall[], options: RunToolOptions & { emit: (event: AgentEvent) => void }): Promise<ToolCallResult[]>
 }
 
-export function createToolRunner(tools: Tool[], timeoutMs: number): ToolRunner {
-  const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: false })
-  const byName = new Map<string, { tool: Tool; validate: ValidateFunction }>(tools.map((tool) => [tool.name, { tool, validate: ajv.compile(tool.parameters) }]))
+export interface ToolRunnerOptions {
+  /** Tools that run by name but are not offered, e.g. the fine-grained reads offline mode names and the offered groups dispatch to. */
+  unlisted?: Tool[]
+}
 
-  const unknownTool = (name: string) => `There is no tool named "${name}". Available tools: ${[...byName.keys()].join(', ')}.`
+export function createToolRunner(tools: Tool[], timeoutMs: number, options: ToolRunnerOptions = {}): ToolRunner {
+  const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: false })
+  const byName = new Map<string, { tool: Tool; validate: ValidateFunction }>(
+    [...(options.unlisted ?? []), ...tools].map((tool) => [tool.name, { tool, validate: ajv.compile(tool.parameters) }]),
+  )
+
+  const unknownTool = (name: string) => `There is no tool named "${name}". Available tools: ${tools.map((tool) => tool.name).join(', ')}.`
 
   async function runTool(name: string, args: unknown, { signal, log, emit }: RunToolOptions): Promise<ToolOutcome> {
     const entry = byName.get(name)

@@ -10,12 +10,14 @@ const LOCK_ID = 4_242_001
 
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()
-  await sql.begin(async (tx) => {
+  // One read on an up-to-date database, the usual case at start; only files not in the ledger take the lock.
+  const done = await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK_ID})`
     await tx`create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`
+    return new Set((await tx`select name from schema_migrations`).map((row) => row.name as string))
   })
   const applied: string[] = []
-  for (const name of files) {
+  for (const name of files.filter((file) => !done.has(file))) {
     const text = await readFile(`${dir}/${name}`, 'utf8')
     const ran = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${LOCK_ID})`

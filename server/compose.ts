@@ -9,6 +9,7 @@ import { migrate } from '../db/migrate.ts'
 import { chatRepository, type ChatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
+import { createOceanToolGroups } from '../tools/ocean/groups.ts'
 import { createWikiTool } from '../tools/wiki.ts'
 import { createKnowledgeBaseWith } from '../knowledge/index.ts'
 import { createEmbedder } from '../knowledge/embedders/index.ts'
@@ -52,16 +53,16 @@ export async function composeServices(config: Config, logger: Logger, options: C
 
     const repository = chatRepository(db.sql)
     const knowledge = createKnowledgeBaseWith({ sql: db.sql, embedder: createEmbedder(config), log: logger })
-    const tools = [
-      mathTool,
-      ...createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger }),
-      createWikiTool(knowledge),
-    ]
-    const runner = createToolRunner(tools, config.toolTimeoutMs)
+    const reads = createOceanTools({ url: config.oceanUrl, network: config.oceanNetwork, timeoutMs: config.oceanTimeoutMs, log: logger })
+    const wiki = createWikiTool(knowledge)
+    // Offline mode routes to the fine-grained reads; the model (and MCP) are offered them grouped by subject, which costs far fewer prompt tokens.
+    const tools = [mathTool, ...reads, wiki]
+    const offered = [mathTool, ...createOceanToolGroups(reads), wiki]
+    const runner = createToolRunner(offered, config.toolTimeoutMs, { unlisted: tools })
     const offline = createOfflineAgent(tools, { runner, trace: options.trace })
     const agent = config.llmEnabled
       ? createLlmAgent({
-          tools,
+          tools: offered,
           runner,
           fallback: offline,
           model: config.llmModel,

@@ -113,12 +113,10 @@ export function formatNumber(value: number): string {
 export const mathTool: Tool<{ expression: string }, MathResult> = {
   name: 'calculator',
   description:
-    'Evaluates an arithmetic expression exactly. Use it for any calculation instead of doing math in your head. ' +
-    'Supports + - * / ^ (power) % (remainder) ! (factorial), parentheses, PI, E and sqrt, cbrt, abs, round, floor, ceil, trunc, exp, ln, log10, log2, sin, cos, tan, min, max, pow. ' +
-    'Write percentages as multiplication, e.g. 15% of 2000 is 0.15 * 2000.',
+    'Exact arithmetic for every calculation: + - * / ^ % ! ( ) PI E sqrt cbrt abs round floor ceil trunc exp ln log10 log2 sin cos tan min max pow. 15% of 2000 is 0.15 * 2000.',
   parameters: {
     type: 'object',
-    properties: { expression: { type: 'string', description: 'The expression, e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
+    properties: { expression: { type: 'string', description: 'e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
     required: ['expression'],
     additionalProperties: false,
   },

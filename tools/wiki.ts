@@ -26,11 +26,10 @@ export const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/site
 export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
   return {
     name: 'wiki',
-    description:
-      'Search the DeFiChain wiki (how-tos, concepts, wallet and masternode help, DeFi terms). Returns the best matching lines (highlights) and passages with title, heading and url; cite the urls you use.',
+    description: 'Search the DeFiChain wiki (how-tos, concepts, wallet, masternodes, DeFi terms): best matching lines and passages with title, heading and url to cite.',
     parameters: {
       type: 'object',
-      properties: { query: { type: 'string', description: 'What to look up, in the user\'s language, e.g. "how to change the masternode reward address"' } },
+      properties: { query: { type: 'string', description: "in the user's language" } },
       required: ['query'],
       additionalProperties: false,
     },
