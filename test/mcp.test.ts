@@ -14,6 +14,7 @@ import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
+import { createOceanToolGroups } from '../tools/ocean/groups.ts'
 import { freshDataDir } from './helpers/data-dir.ts'
 import { fixtureDocs } from './helpers/knowledge.ts'
 import { startServer } from './helpers/server.ts'
@@ -48,7 +49,8 @@ t.test("the tool list is the agent's tools plus ask_jelly", async (t) => {
   const client = await connect(t, server.url)
   t.equal(client.getServerVersion()?.name, 'jelly')
   const { tools } = await client.listTools()
-  const agentTools = [mathTool, ...createOceanTools({ url: ocean.url, network: 'mainnet', timeoutMs: 1000 })]
+  // The model is offered the Ocean reads grouped by subject; MCP lists exactly what the model gets.
+  const agentTools = [mathTool, ...createOceanToolGroups(createOceanTools({ url: ocean.url, network: 'mainnet', timeoutMs: 1000 }))]
   for (const tool of agentTools) {
     const listed = tools.find((entry) => entry.name === tool.name)
     t.ok(listed, `${tool.name} is listed`)
@@ -72,7 +74,7 @@ t.test('calling each kind of tool', async (t) => {
   t.match(JSON.parse(text(math)), { result: 600.6006006006006, formatted: /600\.6/ })
 
   const before = ocean.count('/v0/mainnet/blocks')
-  const block = await client.callTool({ name: 'get_latest_block', arguments: {} })
+  const block = await client.callTool({ name: 'block', arguments: { what: 'latest' } })
   t.notOk(block.isError)
   t.match(JSON.parse(text(block)), { height: 3_456_789, network: 'mainnet' })
   t.ok(ocean.count('/v0/mainnet/blocks') > before, 'the fake Ocean was asked')
@@ -90,7 +92,7 @@ t.test('bad arguments, a failing tool, a timeout and an unknown tool', async (t)
   t.equal(missing.isError, true)
   t.match(text(missing), /Invalid arguments: expression is required/)
 
-  const wrongType = await client.callTool({ name: 'get_block', arguments: { block: 3000000, network: 'moonnet' } })
+  const wrongType = await client.callTool({ name: 'block', arguments: { what: 'block', block: 3000000, network: 'moonnet' } })
   t.equal(wrongType.isError, true)
   t.match(text(wrongType), /Invalid arguments/)
 
@@ -100,7 +102,7 @@ t.test('bad arguments, a failing tool, a timeout and an unknown tool', async (t)
 
   ocean.setDelay(6000)
   t.teardown(() => ocean.setDelay(0))
-  const slow = await client.callTool({ name: 'get_block', arguments: { block: 3000000 } })
+  const slow = await client.callTool({ name: 'block', arguments: { what: 'block', block: 3000000 } })
   t.equal(slow.isError, true)
   t.match(text(slow), /longer than 3000 ms/, "the agent's tool timeout (TOOL_TIMEOUT_MS)")
   ocean.setDelay(0)
