@@ -15,22 +15,22 @@ import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
 import { mathTool } from '../tools/math.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { createOceanToolGroups } from '../tools/ocean/groups.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { fixtureDocs } from './helpers/knowledge.ts'
 import { startServer } from './helpers/server.ts'
 import { postJson } from './helpers/client.ts'
 import { startFakeOcean } from './fakes/ocean.ts'
 
 async function fixtureDataDir(): Promise<string> {
-  const dataDir = await freshDataDir()
-  const db = await connectDatabase({ dataDir })
+  const options = await freshDatabase()
+  const db = await connectDatabase(options)
   try {
     await migrate(db.sql)
     await ingestSource(db.sql, createLocalEmbedder(), await loadSource(fixtureDocs('docs/en'), { baseUrl: 'https://wiki.example/docs' }))
   } finally {
     await db.close()
   }
-  return dataDir
+  return options.dataDir
 }
 
 async function connect(t: Test, url: string, headers: Record<string, string> = {}): Promise<Client> {

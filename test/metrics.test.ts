@@ -39,7 +39,8 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
   const before = await scrape()
   t.match(before, /process_cpu_user_seconds_total/, 'default process metrics')
   t.match(before, /nodejs_eventloop_lag_seconds/, 'event-loop metrics')
-  t.equal(value(before, 'jelly_db_pool_max_connections'), 1, 'the embedded pool has one connection')
+  // PGlite has one session; a real server gets DATABASE_POOL_MAX (10 by default).
+  t.equal(value(before, 'jelly_db_pool_max_connections'), server.databaseUrl ? 10 : 1, 'the pool size is reported')
 
   const socket = await connectSocketIo(server.url)
   const ws = await connectWs(server.url)

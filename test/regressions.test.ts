@@ -16,6 +16,9 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile() && /\.(ts|mjs)$/.test(entry.name)).map((entry) => join(entry.parentPath, entry.name))
 }
 
+// Started before the first test, so tap's root test is still busy while a database is made for it.
+const server = await startServer(t)
+
 t.test('every SQL statement is a tagged template; sql.unsafe only runs the migration files', async (t) => {
   const files = (await Promise.all(['server', 'agent', 'tools', 'knowledge', 'db'].map(sourceFiles))).flat()
   t.ok(files.length > 20, `scanned ${files.length} files`)
@@ -46,7 +49,6 @@ t.test('every SQL statement is a tagged template; sql.unsafe only runs the migra
   t.notMatch('await sql`select name from users where id = ${id}`', untagged)
 })
 
-const server = await startServer(t)
 const polluted = () => ({}) as Record<string, unknown>
 
 t.test('__proto__ and constructor keys are refused on every transport, and pollute nothing', async (t) => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshDatabase } from './helpers/data-dir.ts'
 import { startServer } from './helpers/server.ts'
 import { connectSocketIo, connectWs, postJson, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
@@ -67,7 +67,7 @@ t.test('a full session leaves no secret in the log and no raw token in the datab
     t.notOk(log.includes(sha256(secret).toString('hex')), `nor does its hash`)
   }
 
-  const db = await connectDatabase({ dataDir: server.dataDir })
+  const db = await connectDatabase({ dataDir: server.dataDir, databaseUrl: server.databaseUrl })
   t.teardown(() => db.close())
   const users = await db.sql<{ token_hash: Buffer }[]>`select * from users`
   t.equal(users.length, 3)
@@ -82,7 +82,7 @@ t.test('a full session leaves no secret in the log and no raw token in the datab
 })
 
 t.test('migration 007 converts existing tokens, and users keep their history', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
   const before = await mkdtemp(join(tmpdir(), 'jelly-migrations-'))
   for (const name of await readdir(MIGRATIONS)) if (name < '007') await cp(join(MIGRATIONS, name), join(before, name))

@@ -3,19 +3,22 @@
 // kept between runs, the database released, a server's DATA_DIR left alone.
 import t from 'tap'
 import { freshDataDir } from './helpers/data-dir.ts'
-import { startServer } from './helpers/server.ts'
+import { startServer, withTestDatabase } from './helpers/server.ts'
+import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { postJson } from './helpers/client.ts'
 import { isLocked, keptToken, runPiped } from './helpers/terminal.ts'
 
 t.test('in a pipe: only the answers, one per line; the conversation is kept and the database released', async (t) => {
   const dataDir = await freshDataDir()
-  const run = await runPiped('what is 2+2\n\n15% of 2000\n', { DATA_DIR: dataDir })
+  // The same database the server below gets (under TEST_DATABASE_URL, the one that stands for dataDir).
+  const env = withTestDatabase(dataDir, { DATA_DIR: dataDir })
+  const run = await runPiped('what is 2+2\n\n15% of 2000\n', env)
   t.equal(run.code, 0, run.stderr)
   t.equal(run.stdout, '2+2 = 4 🧮\n15 / 100 * 2000 = 300 🧮\n', 'nothing but the answers')
   t.equal(run.stderr, '', 'no logs, no prompt')
   t.notOk(isLocked(dataDir), 'the lock file is gone')
 
-  const again = await runPiped('what is 3*3\n', { DATA_DIR: dataDir }, [], { npm: true })
+  const again = await runPiped('what is 3*3\n', env, [], { npm: true })
   t.equal(again.code, 0, again.stderr)
   t.equal(again.stdout, '3*3 = 9 🧮\n', '`npm run -s chat` prints only the answer too')
 
@@ -41,7 +44,8 @@ t.test('in a pipe: a refused message is said on stderr and the exit code', async
   t.match(run.stderr, 'message is too long (the limit is 10 characters)')
 })
 
-t.test('a server holding DATA_DIR: a clear message pointing to --url', async (t) => {
+// The data-folder lock belongs to the embedded database; a real server has none to hold.
+t.test('a server holding DATA_DIR: a clear message pointing to --url', { skip: TEST_DATABASE_URL ? 'embedded database only' : false }, async (t) => {
   const server = await startServer(t)
   const run = await runPiped('hi\n', { DATA_DIR: server.dataDir, PORT: '8123' })
   t.equal(run.code, 1)
