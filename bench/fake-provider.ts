@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { countTokens } from 'gpt-tokenizer'
 import { BENCH_ANSWER, BENCH_TOOL_ARGUMENTS } from './turn-script.ts'
+import { estimatePromptTokens } from '../test/fakes/prompt-tokens.ts'
 
 const PIECE_CHARS = 4
 const PIECE_DELAY_MS = 20
@@ -78,17 +79,6 @@ function pieces(text: string): string[] {
   const out: string[] = []
   for (let i = 0; i < chars.length; i += PIECE_CHARS) out.push(chars.slice(i, i + PIECE_CHARS).join(''))
   return out
-}
-
-/** About what the provider bills: each message's text plus a few tokens of framing, and the tool list as sent. */
-function estimatePromptTokens(request: Request): number {
-  let tokens = 3
-  for (const message of request.messages) {
-    tokens += 4 + countTokens(message.content ?? '')
-    if (message.tool_calls) tokens += countTokens(JSON.stringify(message.tool_calls))
-  }
-  if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools))
-  return tokens
 }
 
 function json(res: ServerResponse, body: unknown, status = 200) {

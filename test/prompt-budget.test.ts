@@ -1,24 +1,13 @@
 // The prompt-token budget of a one-tool turn (issue 12: at most 3,000 over
 // both provider calls): the real server with the fake provider, counting what
-// it is sent the way bench/fake-provider.ts does (o200k over each message, the
-// tool calls and the tool list as serialised).
+// it is sent with the estimate the benchmark's fake provider uses (test/fakes/prompt-tokens.ts).
 import t from 'tap'
-import { countTokens } from 'gpt-tokenizer'
 import { startServer } from './helpers/server.ts'
 import { postJson } from './helpers/client.ts'
-import { startFakeOpenAI, type ChatRequest } from './fakes/openai.ts'
+import { startFakeOpenAI } from './fakes/openai.ts'
+import { estimatePromptTokens } from './fakes/prompt-tokens.ts'
 
 const TURN_BUDGET = 3000
-
-function promptTokens(request: ChatRequest): number {
-  let tokens = 3
-  for (const message of request.messages) {
-    tokens += 4 + countTokens(message.content ?? '')
-    if (message.tool_calls) tokens += countTokens(JSON.stringify(message.tool_calls))
-  }
-  if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools))
-  return tokens
-}
 
 t.test(`a one-tool turn sends at most ${TURN_BUDGET} prompt tokens over its two calls`, async (t) => {
   const llm = await startFakeOpenAI((request) =>
@@ -30,7 +19,7 @@ t.test(`a one-tool turn sends at most ${TURN_BUDGET} prompt tokens over its two 
   const reply = await postJson(`${server.url}/user_message`, { user_token: 'budget', message: 'What is 20000 divided by 33.3?' })
   t.equal(reply.body.response, 'That makes 600.6 🌊')
   t.equal(llm.requests.length, 2, 'a tool call, then the answer')
-  const [first, second] = llm.requests.map(promptTokens)
+  const [first, second] = llm.requests.map(estimatePromptTokens)
   t.ok(first + second <= TURN_BUDGET, `${first} + ${second} = ${first + second} prompt tokens (budget ${TURN_BUDGET})`)
   t.ok((llm.requests[0].tools?.length ?? 0) >= 8, 'the whole tool list is still sent')
 })
