@@ -33,10 +33,21 @@ const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'jel
 console.log(`backend: ${backend === 'postgres' ? 'PostgreSQL 15 (server CPU includes the database processes)' : 'embedded PGlite (in the server process)'}`)
 if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
 const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/server/main.js'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'warn',
+  env: {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_API_KEY: 'bench',
+    LOG_LEVEL: 'warn',
     // One address runs 50 conversations flat out: per-IP and per-user limits would refuse most of it.
-    RATE_LIMIT_USER: '0', RATE_LIMIT_IP: '0', RATE_LIMIT_HTTP: '0', MAX_SOCKETS_PER_IP: '0',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+    RATE_LIMIT_USER: '0',
+    RATE_LIMIT_IP: '0',
+    RATE_LIMIT_HTTP: '0',
+    MAX_SOCKETS_PER_IP: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const url = `http://127.0.0.1:${port}`
@@ -113,7 +124,13 @@ async function connect(base: string): Promise<Socket> {
 
 async function waitForHealth(base: string) {
   for (let i = 0; i < 300; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('the server did not start')

@@ -187,7 +187,7 @@ function isRunning(pid: number): boolean {
 // from the real embedder, computed while the database inserts the previous batch.
 async function loadSynthetic(sql: Sql, embedder: Embedder, vocabulary: string[], count: number): Promise<void> {
   let seed = 42
-  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32)
+  const random = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32
   const distinct = [...new Set(vocabulary)]
   const tail = zipfSampler(200_000, 1.1, random)
   const word = () => {

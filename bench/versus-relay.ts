@@ -28,7 +28,14 @@ const LOADS = {
 type Load = keyof typeof LOADS
 
 // Turned off for the project so the benchmark measures turns, not refusals.
-const NO_LIMITS = { RATE_LIMIT_USER: '0', RATE_LIMIT_IP: '0', MAX_PENDING_PER_USER: '0', MAX_SOCKETS_PER_IP: '0', OVERLOAD_MAX_TURNS: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' }
+const NO_LIMITS = {
+  RATE_LIMIT_USER: '0',
+  RATE_LIMIT_IP: '0',
+  MAX_PENDING_PER_USER: '0',
+  MAX_SOCKETS_PER_IP: '0',
+  OVERLOAD_MAX_TURNS: '0',
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+}
 
 interface Target {
   name: 'baseline' | 'project'
@@ -227,7 +234,11 @@ async function measureStartup(): Promise<{ existingMs: number; freshMs: number }
   const once = async () => {
     const port = await freePort()
     const started = performance.now()
-    const child = spawn('npm', ['start'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'ignore', detached: true })
+    const child = spawn('npm', ['start'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+      detached: true,
+    })
     await waitForReady(`http://127.0.0.1:${port}`, 60_000)
     const ms = Math.round(performance.now() - started)
     process.kill(-child.pid!, 'SIGTERM')
@@ -242,7 +253,13 @@ async function measureStartup(): Promise<{ existingMs: number; freshMs: number }
 async function waitForReady(url: string, timeoutMs: number) {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   throw new Error(`${url} did not become ready`)

@@ -52,9 +52,7 @@ export function parseHtmlPage(html: string, url: string, lang?: string): Page {
 export function parseSitemap(xml: string): { pages: string[]; sitemaps: string[] } {
   const document = new DOMParser().parseFromString(xml, 'text/xml')
   const locs = (parent: string) =>
-    [...document.getElementsByTagName(parent)]
-      .map((element) => element.getElementsByTagName('loc')[0]?.textContent?.trim() ?? '')
-      .filter(Boolean)
+    [...document.getElementsByTagName(parent)].map((element) => element.getElementsByTagName('loc')[0]?.textContent?.trim() ?? '').filter(Boolean)
   return { pages: locs('url'), sitemaps: locs('sitemap') }
 }
 

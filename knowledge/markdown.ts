@@ -45,7 +45,7 @@ export function parseMarkdownPage(input: MarkdownInput): Page {
     title: title || input.fallbackTitle,
     description: typeof meta.description === 'string' ? meta.description.trim() : undefined,
     url: input.url,
-    lang: (input.forceLang ? input.lang : metaLang ?? input.lang).toLowerCase(),
+    lang: (input.forceLang ? input.lang : (metaLang ?? input.lang)).toLowerCase(),
     sections: sections.filter((section) => section.blocks.length || section.headingPath.length),
   }
 }
@@ -139,7 +139,10 @@ function inlineText(tokens: Token[]): string {
 // HTML and JSX fragments inside markdown: the text a reader would see.
 function htmlText(html: string): string {
   const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`)
-  return (document.body.textContent ?? '').replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim()
+  return (document.body.textContent ?? '')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n\s*\n+/g, '\n')
+    .trim()
 }
 
 function decodeEntities(text: string): string {

@@ -2,7 +2,11 @@
 
 /** Lowercase, fold diacritics (ä → a, ß → ss) so spelling variants meet. */
 export function fold(text: string): string {
-  return text.toLowerCase().replace(/ß/g, 'ss').normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+  return text
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
 }
 
 export function words(text: string): string[] {
@@ -39,7 +43,9 @@ export function contentWords(text: string): string[] {
 // Cheap language guess: German when its function words, umlauts or ß
 // outweigh English ones. Short or mixed text stays English.
 const DE_HINTS = new Set(
-  'der die das und ist nicht ich wie was wo warum wieso welche welcher welches muss kann meine mein sind wird werden mit auf fur uber einen eine ein den dem des zu zum zur bei oder auch wenn dass sich man habe hat kein keine gibt lange dauert brauche'.split(' '),
+  'der die das und ist nicht ich wie was wo warum wieso welche welcher welches muss kann meine mein sind wird werden mit auf fur uber einen eine ein den dem des zu zum zur bei oder auch wenn dass sich man habe hat kein keine gibt lange dauert brauche'.split(
+    ' ',
+  ),
 )
 const EN_HINTS = new Set(
   'the and is not how what where why which can my are will with on for about a an of to do does i it in you your when there this that have has'.split(' '),

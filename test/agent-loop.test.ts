@@ -25,8 +25,17 @@ async function setup(t: Test, script: Script, env: Record<string, string> = {}) 
   Object.assign(current, { script, requests: sharedFake.requests.length, logs: sharedServer.logs.length })
   const { requests, logs } = current
   return {
-    fake: { get requests() { return sharedFake.requests.slice(requests) } },
-    server: { url: sharedServer.url, get logs() { return sharedServer.logs.slice(logs) } },
+    fake: {
+      get requests() {
+        return sharedFake.requests.slice(requests)
+      },
+    },
+    server: {
+      url: sharedServer.url,
+      get logs() {
+        return sharedServer.logs.slice(logs)
+      },
+    },
   }
 }
 
@@ -43,7 +52,10 @@ t.test('one tool: tool_start, streamed tokens, final message, stored transcript'
   t.teardown(() => socket.close())
   const turn = await socketIoTurn(socket, { user_token: 'llm-one', message: 'What is 20000 divided by 33.3?', application: 'web' })
 
-  t.same(turn.events.map((e) => e.type).filter((type, i, all) => type !== all[i - 1]), ['tool_start', 'final_answer_token', 'final_message'])
+  t.same(
+    turn.events.map((e) => e.type).filter((type, i, all) => type !== all[i - 1]),
+    ['tool_start', 'final_answer_token', 'final_message'],
+  )
   t.equal(turn.events[0].tool_name, "Let's do the math together 🧮")
   const tokens = turn.events.filter((e) => e.type === 'final_answer_token').map((e) => e.token)
   t.ok(tokens.length > 2, 'the answer arrives in several tokens')
@@ -54,7 +66,10 @@ t.test('one tool: tool_start, streamed tokens, final message, stored transcript'
   t.equal(first.messages[0].role, 'system')
   t.match(first.messages[0].content, /Jelly/)
   t.match(first.messages[0].content, new RegExp(new Date().toISOString().slice(0, 10)))
-  t.ok(first.tools?.some((tool) => tool.function.name === 'calculator'), 'the tool registry is sent as JSON Schemas')
+  t.ok(
+    first.tools?.some((tool) => tool.function.name === 'calculator'),
+    'the tool registry is sent as JSON Schemas',
+  )
   t.equal(first.stream, true)
 
   const history = await postJson(`${server.url}/history`, { user_token: 'llm-one' })
@@ -141,9 +156,7 @@ t.test('the step limit ends tool use and asks for a final answer without tools',
   const { fake, server } = await setup(
     t,
     (request) =>
-      request.tool_choice === 'none'
-        ? { content: 'Final answer after too many steps.' }
-        : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"1+1"}' }] },
+      request.tool_choice === 'none' ? { content: 'Final answer after too many steps.' } : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"1+1"}' }] },
     { MAX_TOOL_ROUNDS: '2' },
   )
   const { body } = await postJson(`${server.url}/user_message`, { user_token: 'llm-limit', message: 'loop forever' })
@@ -166,7 +179,13 @@ t.test('a provider that keeps failing: offline mode answers with the usual event
   const turn = await socketIoTurn(socket, { user_token: 'llm-down', message: 'What is 20000 divided by 33.3?' })
   t.match(turn.final, /600\.6/)
   t.equal(turn.events[0].type, 'tool_start')
-  t.equal(turn.events.filter((e) => e.type === 'final_answer_token').map((e) => e.token).join(''), turn.final)
+  t.equal(
+    turn.events
+      .filter((e) => e.type === 'final_answer_token')
+      .map((e) => e.token)
+      .join(''),
+    turn.final,
+  )
   t.notMatch(turn.final, /sorry|error/i, 'no apology')
   t.equal(fake.requests.length, 4, 'retried before falling back')
 })
@@ -199,7 +218,13 @@ t.test('event order on /ws matches Socket.IO and tokens are in order', async (t)
   const types = turn.events.map((e) => e.type)
   t.equal(types[0], 'tool_start')
   t.equal(types.at(-1), 'final_message')
-  t.equal(turn.events.filter((e) => e.type === 'final_answer_token').map((e) => e.token).join(''), long)
+  t.equal(
+    turn.events
+      .filter((e) => e.type === 'final_answer_token')
+      .map((e) => e.token)
+      .join(''),
+    long,
+  )
   t.equal(turn.final, long)
 })
 
@@ -213,7 +238,14 @@ t.test('model, tool rounds, usage and cost are logged once per turn', async (t) 
   t.equal(body.response, 'ok')
   const turns = server.logs.filter((line) => line.msg === 'turn')
   t.equal(turns.length, 1)
-  t.match(turns[0], { mode: 'llm', model: 'gpt-4o-mini', toolRounds: 1, tools: ['calculator'], usage: { promptTokens: 2200, completionTokens: 500 }, outcome: 'answered' })
+  t.match(turns[0], {
+    mode: 'llm',
+    model: 'gpt-4o-mini',
+    toolRounds: 1,
+    tools: ['calculator'],
+    usage: { promptTokens: 2200, completionTokens: 500 },
+    outcome: 'answered',
+  })
   // gpt-4o-mini: $0.15 in, $0.60 out per million tokens
   t.equal(Number(turns[0].costUsd.toFixed(8)), Number(((2200 * 0.15 + 500 * 0.6) / 1e6).toFixed(8)))
   t.notOk(JSON.stringify(server.logs).includes('llm-usage'), 'the user token is not logged')

@@ -65,9 +65,17 @@ t.test('newest first, every field present', async (t) => {
     t.equal(new Date(entry.date).toISOString(), entry.date, 'date is an ISO date')
   }
   const ids = body.map((entry: any) => entry.id)
-  t.same(ids, [...ids].sort((a, b) => b - a), 'ids go down')
+  t.same(
+    ids,
+    [...ids].sort((a, b) => b - a),
+    'ids go down',
+  )
   const dates = body.map((entry: any) => Date.parse(entry.date))
-  t.same(dates, [...dates].sort((a, b) => b - a), 'dates never go up')
+  t.same(
+    dates,
+    [...dates].sort((a, b) => b - a),
+    'dates never go up',
+  )
 })
 
 t.test('?limit= and ?before=<id> page through everything exactly once', async (t) => {
@@ -82,15 +90,25 @@ t.test('?limit= and ?before=<id> page through everything exactly once', async (t
     before = `&before=${reply.body.at(-1).id}`
   }
   t.same(seen, [6, 5, 4, 3, 2, 1].map(question), 'two pages of 4 and 2, then an empty one')
-  t.same((await getJson(`${server.url}/messages_answers?limit=1`, ADMIN)).body.map((entry: any) => entry.question), [question(6)])
+  t.same(
+    (await getJson(`${server.url}/messages_answers?limit=1`, ADMIN)).body.map((entry: any) => entry.question),
+    [question(6)],
+  )
 })
 
 t.test('?before=<ISO date> returns what was answered before that moment', async (t) => {
   const earlier = await getJson(`${server.url}/messages_answers?before=${encodeURIComponent(cut)}`, ADMIN)
   t.equal(earlier.status, 200)
-  t.same(earlier.body.map((entry: any) => entry.question), [3, 2, 1].map(question))
+  t.same(
+    earlier.body.map((entry: any) => entry.question),
+    [3, 2, 1].map(question),
+  )
   const limited = await getJson(`${server.url}/messages_answers?limit=2&before=${encodeURIComponent(cut)}`, ADMIN)
-  t.same(limited.body.map((entry: any) => entry.question), [3, 2].map(question), 'limit applies too')
+  t.same(
+    limited.body.map((entry: any) => entry.question),
+    [3, 2].map(question),
+    'limit applies too',
+  )
 
   // The same moment written with an offset, and a plain date.
   const date = new Date(cut)
@@ -141,13 +159,28 @@ t.test('ADMIN_OPEN=true opens them to everyone, explicitly', async (t) => {
   await postJson(`${open.url}/user_message`, { user_token: 'public', message: question(8) })
   const reply = await getJson(`${open.url}/messages_answers`)
   t.equal(reply.status, 200)
-  t.same(reply.body.map((entry: any) => entry.question), [question(8)])
+  t.same(
+    reply.body.map((entry: any) => entry.question),
+    [question(8)],
+  )
 })
 
 t.test('a short ADMIN_TOKEN, a bad ADMIN_OPEN or both together stop start-up with one line', async (t) => {
   const { loadConfig } = await import('../server/config.ts')
   t.throws(() => loadConfig({ ADMIN_TOKEN: 'short-secret' }), { message: /^ADMIN_TOKEN must be at least 16 characters, got 12/ })
-  t.notMatch(String((() => { try { loadConfig({ ADMIN_TOKEN: 'short-secret' }) } catch (error) { return error } })()), 'short-secret', 'the secret is not echoed')
+  t.notMatch(
+    String(
+      (() => {
+        try {
+          loadConfig({ ADMIN_TOKEN: 'short-secret' })
+        } catch (error) {
+          return error
+        }
+      })(),
+    ),
+    'short-secret',
+    'the secret is not echoed',
+  )
   t.throws(() => loadConfig({ ADMIN_OPEN: 'yes' }), { message: /^ADMIN_OPEN must be true or false/ })
   t.throws(() => loadConfig({ ADMIN_OPEN: 'true', ADMIN_TOKEN: ADMIN_TOKEN }), { message: /ADMIN_OPEN/ })
   t.match(loadConfig({}), { adminToken: undefined, adminOpen: false }, 'closed is the default')

@@ -166,7 +166,11 @@ t.test('/ws: an error frame, and the connection stays usable', async (t) => {
   await expectNothingStored(t, async () => {
     for (const [name, frame, error] of frames) {
       const events = await wsSend(ws, recorder, frame)
-      t.same(events.map((event) => Object.keys(event).sort()), [['error', 'type']], `${name}: one {type, error} frame`)
+      t.same(
+        events.map((event) => Object.keys(event).sort()),
+        [['error', 'type']],
+        `${name}: one {type, error} frame`,
+      )
       t.match(readTurn(events).errors, [error], `${name}: ${readTurn(events).errors[0]}`)
     }
     // A binary frame is not text JSON.
@@ -206,30 +210,31 @@ t.test('MAX_MESSAGE_CHARS=10 sets the limit on every transport', async (t) => {
   t.teardown(() => ws.close())
   const frames = recordWs(ws)
   t.match(readTurn(await wsSend(ws, frames, { type: 'user_message', user_token: 'small', message: tooLong })).errors, [limit], '/ws: 11 characters are too many')
-  t.equal(readTurn(await wsSend(ws, frames, { type: 'user_message', user_token: 'small', message: fits })).final, '1 + 2 + 34 = 37 🧮', '/ws: then a valid one is answered')
-
-  t.test(
-    'a message far over a small limit gets an error on the sockets too, like on REST',
-    async (t) => {
-      const long = 'x'.repeat(5000)
-      const rest = await postJson(`${small.url}/user_message`, { user_token: 'small', message: long })
-      t.match(rest, { status: 400, body: { error: /too long/ } }, 'REST says the message is too long')
-
-      const socket = await connectSocketIo(small.url)
-      t.teardown(() => void socket.disconnect())
-      const sio = recordSocketIo(socket)
-      socket.emit('user_message', 'small', long)
-      await sio.until((event) => event.type === 'error', { timeoutMs: 2000 })
-      t.ok(socket.connected, 'Socket.IO stays connected')
-
-      const ws = await connectWs(small.url)
-      t.teardown(() => ws.close())
-      const frames = recordWs(ws)
-      ws.send(JSON.stringify({ type: 'user_message', user_token: 'small', message: long }))
-      await frames.until((event) => event.type === 'error', { timeoutMs: 2000 })
-      t.equal(ws.readyState, ws.OPEN, '/ws stays open')
-    },
+  t.equal(
+    readTurn(await wsSend(ws, frames, { type: 'user_message', user_token: 'small', message: fits })).final,
+    '1 + 2 + 34 = 37 🧮',
+    '/ws: then a valid one is answered',
   )
+
+  t.test('a message far over a small limit gets an error on the sockets too, like on REST', async (t) => {
+    const long = 'x'.repeat(5000)
+    const rest = await postJson(`${small.url}/user_message`, { user_token: 'small', message: long })
+    t.match(rest, { status: 400, body: { error: /too long/ } }, 'REST says the message is too long')
+
+    const socket = await connectSocketIo(small.url)
+    t.teardown(() => void socket.disconnect())
+    const sio = recordSocketIo(socket)
+    socket.emit('user_message', 'small', long)
+    await sio.until((event) => event.type === 'error', { timeoutMs: 2000 })
+    t.ok(socket.connected, 'Socket.IO stays connected')
+
+    const ws = await connectWs(small.url)
+    t.teardown(() => ws.close())
+    const frames = recordWs(ws)
+    ws.send(JSON.stringify({ type: 'user_message', user_token: 'small', message: long }))
+    await frames.until((event) => event.type === 'error', { timeoutMs: 2000 })
+    t.equal(ws.readyState, ws.OPEN, '/ws stays open')
+  })
 })
 
 async function checkSmallLimit(t: Test, small: TestServer, run: () => Promise<void>) {

@@ -123,14 +123,22 @@ t.test('offline: one user sending at once', async (t) => {
       ['sio-leaver', 7],
       ['ws-leaver', 8],
     ] as const) {
-      const history = await eventually(async () => {
-        const history = await historyOf(server, user)
-        return history.length === 4 && history
-      }, 5000, `${user}'s turn to be stored`)
+      const history = await eventually(
+        async () => {
+          const history = await historyOf(server, user)
+          return history.length === 4 && history
+        },
+        5000,
+        `${user}'s turn to be stored`,
+      )
       checkTurnsNotInterleaved(t, history, offlineAnswer)
       t.equal(history[1].content, question(k))
     }
-    t.same(server.logs.filter((line) => line.level >= 50), [], 'nothing was logged as an error')
+    t.same(
+      server.logs.filter((line) => line.level >= 50),
+      [],
+      'nothing was logged as an error',
+    )
     const after = await postJson(`${server.url}/user_message`, { user_token: 'sio-leaver', message: question(9) })
     t.equal(after.body.response, offlineAnswer(9), 'the user can go on chatting')
   })
@@ -210,11 +218,19 @@ t.test('with an LLM provider (fake OpenAI server)', async (t) => {
     socket.emit('user_message', 'llm-leaver', question(6))
     await asked
     socket.disconnect()
-    const history = await eventually(async () => {
-      const history = await historyOf(server, 'llm-leaver')
-      return history.length === 4 && history
-    }, 5000, 'the turn to be stored')
+    const history = await eventually(
+      async () => {
+        const history = await historyOf(server, 'llm-leaver')
+        return history.length === 4 && history
+      },
+      5000,
+      'the turn to be stored',
+    )
     checkTurnsNotInterleaved(t, history, llmAnswer)
-    t.same(server.logs.filter((line) => line.level >= 50), [], 'nothing was logged as an error')
+    t.same(
+      server.logs.filter((line) => line.level >= 50),
+      [],
+      'nothing was logged as an error',
+    )
   })
 })

@@ -113,9 +113,21 @@ t.test('SIGTERM with a turn in flight: the turn finishes, the process exits 0, t
   t.same(finished.errors, [])
   t.equal(finished.final, calculatorAnswer('600.600600601'), 'the client still received final_message')
   t.same(await server.exited, { code: 0, signal: null }, 'the process exits with code 0')
-  const logged = server.stdout().trim().split('\n').map((line) => JSON.parse(line))
-  t.same(logged.filter((line) => line.level >= 50 && line.err?.type !== 'ServiceUnavailableError'), [], 'no error was logged')
-  t.same(logged.filter((line) => line.level >= 50), [], 'turning a message away during shutdown is not logged as an error with a stack')
+  const logged = server
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+  t.same(
+    logged.filter((line) => line.level >= 50 && line.err?.type !== 'ServiceUnavailableError'),
+    [],
+    'no error was logged',
+  )
+  t.same(
+    logged.filter((line) => line.level >= 50),
+    [],
+    'turning a message away during shutdown is not logged as an error with a stack',
+  )
 
   const restarted = await startServer(t, { DATA_DIR: dataDir })
   const history = (await postJson(`${restarted.url}/history`, { user_token: 'in-flight' })).body
@@ -132,22 +144,19 @@ t.test('SIGTERM with a turn in flight: the turn finishes, the process exits 0, t
   t.equal((await postJson(`${restarted.url}/history`, { user_token: 'latecomer' })).body.length, 1, 'the turned-away message was not stored')
 })
 
-t.test(
-  'SIGTERM while Socket.IO and /ws clients are connected: the process closes them and exits 0',
-  async (t) => {
-    const server = await spawnServer(t, { DATA_DIR: await tempDataDir() })
-    const socket = await connectSocketIo(server.url)
-    t.teardown(() => void socket.disconnect())
-    const ws = await connectWs(server.url)
-    t.teardown(() => ws.terminate())
-    const socketClosed = new Promise((resolve) => socket.once('disconnect', resolve))
-    const wsClosed = new Promise((resolve) => ws.once('close', resolve))
+t.test('SIGTERM while Socket.IO and /ws clients are connected: the process closes them and exits 0', async (t) => {
+  const server = await spawnServer(t, { DATA_DIR: await tempDataDir() })
+  const socket = await connectSocketIo(server.url)
+  t.teardown(() => void socket.disconnect())
+  const ws = await connectWs(server.url)
+  t.teardown(() => ws.terminate())
+  const socketClosed = new Promise((resolve) => socket.once('disconnect', resolve))
+  const wsClosed = new Promise((resolve) => ws.once('close', resolve))
 
-    server.child.kill('SIGTERM')
-    const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'still running after 5 s'))
-    t.same(await Promise.race([server.exited, timeout]), { code: 0, signal: null }, 'exits 0 within 5 s')
-    t.equal(await Promise.race([socketClosed, timeout]), 'io server disconnect', 'the server disconnected the Socket.IO client')
-    await Promise.race([wsClosed, timeout])
-    t.equal(ws.readyState, ws.CLOSED, 'the /ws connection was closed')
-  },
-)
+  server.child.kill('SIGTERM')
+  const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'still running after 5 s'))
+  t.same(await Promise.race([server.exited, timeout]), { code: 0, signal: null }, 'exits 0 within 5 s')
+  t.equal(await Promise.race([socketClosed, timeout]), 'io server disconnect', 'the server disconnected the Socket.IO client')
+  await Promise.race([wsClosed, timeout])
+  t.equal(ws.readyState, ws.CLOSED, 'the /ws connection was closed')
+})

@@ -43,17 +43,24 @@ function checkOneTurnHistory(t: Test, history: any[], application: string | null
     t.equal(new Date(entry.timestamp).toISOString(), entry.timestamp, 'timestamp is an ISO date')
   }
   const ids = history.map((entry) => entry.id)
-  t.same(ids, [...ids].sort((a, b) => a - b), 'oldest first, by id')
+  t.same(
+    ids,
+    [...ids].sort((a, b) => a - b),
+    'oldest first, by id',
+  )
   t.equal(new Set(ids).size, ids.length, 'ids are unique')
   const times = history.map((entry) => Date.parse(entry.timestamp))
-  t.same(times, [...times].sort((a, b) => a - b), 'timestamps never go back')
+  t.same(
+    times,
+    [...times].sort((a, b) => a - b),
+    'timestamps never go back',
+  )
 }
 
 // One server for the whole file: a fresh embedded database costs seconds; users are kept apart by token.
 const server = await startServer(t)
 
 t.test('a new user asks the same question over REST, Socket.IO and /ws', async (t) => {
-
   t.test('REST', async (t) => {
     const reply = await postJson(`${server.url}/user_message`, { user_token: 'rest-user', message: QUESTION, application: 'rest-app' })
     t.equal(reply.status, 200)
@@ -62,7 +69,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
     t.equal(history.status, 200)
     checkOneTurnHistory(t, history.body, 'rest-app')
     t.equal(history.body[3].content, reply.body.response, 'the stored answer is the one returned')
-    t.equal(history.body[3].id, reply.body.message_id, 'message_id is the stored answer\'s id')
+    t.equal(history.body[3].id, reply.body.message_id, "message_id is the stored answer's id")
   })
 
   t.test('Socket.IO with an object', async (t) => {

@@ -49,7 +49,10 @@ t.test('/search: hits best first with their sources, k, admin token', async (t) 
   t.same(Object.keys(body[0]).sort(), ['content', 'heading', 'score', 'source', 'title', 'url'])
   t.match(body[0], { source: 'en/Lighthouse.md', title: 'Lighthouse keeping', url: LAMP_URL })
   t.match(body[0].content, /11 hours in winter/)
-  t.ok(body.every((hit: { score: number }, index: number) => index === 0 || body[index - 1].score >= hit.score), 'best first')
+  t.ok(
+    body.every((hit: { score: number }, index: number) => index === 0 || body[index - 1].score >= hit.score),
+    'best first',
+  )
 
   const one = await search(server.url, 'q=tide harbour boats lamp seals&k=1', admin)
   t.equal(one.body.length, 1, 'k=1 gives one hit')
@@ -86,7 +89,10 @@ t.test('the model calls the wiki tool, gets passages with URLs, and the answer s
   t.teardown(() => socket.close())
   const turn = await socketIoTurn(socket, { user_token: 'kb-llm', message: 'How long does the lamp burn in winter?' })
 
-  t.ok(fake.requests[0].tools?.some((tool) => tool.function.name === 'wiki'), 'the wiki tool is offered to the model')
+  t.ok(
+    fake.requests[0].tools?.some((tool) => tool.function.name === 'wiki'),
+    'the wiki tool is offered to the model',
+  )
   t.match(toolMessage, LAMP_URL, 'the tool message carries the passage URL')
   t.match(toolMessage, /11 hours in winter/)
   t.ok(toolMessage.length < 2500, `the tool message stays small (${toolMessage.length} chars)`)

@@ -36,7 +36,10 @@ t.test('markdown: front matter, anchors, admonitions, fragments, code', async (t
   t.match(text, /Expected output\s*lamp status: burning/, 'HTML fragment reduced to its text')
   t.notMatch(text, /<details>|<p>/)
   t.match(text, /# not a heading\nlampctl status --verbose/, 'code kept verbatim')
-  t.notOk(page.sections.some((section) => section.headingPath.includes('not a heading')), 'a # inside code is no heading')
+  t.notOk(
+    page.sections.some((section) => section.headingPath.includes('not a heading')),
+    'a # inside code is no heading',
+  )
 })
 
 t.test('markdown: language from front matter unless forced, title fallback', async (t) => {
@@ -74,7 +77,8 @@ t.test('html: main content only, headings with ids, lists and tables', async (t)
 })
 
 t.test('sitemap: pages and nested sitemaps', async (t) => {
-  const xml = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> http://a/1 </loc><lastmod>2024-01-01</lastmod></url><url><loc>http://a/2</loc></url></urlset>'
+  const xml =
+    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> http://a/1 </loc><lastmod>2024-01-01</lastmod></url><url><loc>http://a/2</loc></url></urlset>'
   t.same(parseSitemap(xml), { pages: ['http://a/1', 'http://a/2'], sitemaps: [] })
   const index = '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://a/s.xml</loc></sitemap></sitemapindex>'
   t.same(parseSitemap(index), { pages: [], sitemaps: ['http://a/s.xml'] })

@@ -57,9 +57,15 @@ t.test('incremental: unchanged skipped, changed replaced, added and removed', as
   t.match(third, { added: 1, changed: 1, removed: 1, unchanged: 1 })
 
   const tide = await kb.search('high tide metres', { perPage: 3 })
-  t.ok(tide.some((found) => found.content.includes('5.7 metres')), 'changed page replaced')
+  t.ok(
+    tide.some((found) => found.content.includes('5.7 metres')),
+    'changed page replaced',
+  )
   t.notOk(JSON.stringify(tide).includes('4.2 metres'), 'old version gone')
-  t.notOk((await kb.search('grey seals pups sandbank', { k: 10 })).some((found) => found.source === 'en/Seals.md'), 'removed page gone')
+  t.notOk(
+    (await kb.search('grey seals pups sandbank', { k: 10 })).some((found) => found.source === 'en/Seals.md'),
+    'removed page gone',
+  )
   t.equal((await kb.search('ferry island morning'))[0].source, 'en/Ferry.md', 'added page found')
   const [{ count }] = await sql`select count(*)::int as count from kb_documents`
   t.equal(count, 3)

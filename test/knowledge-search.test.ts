@@ -35,7 +35,10 @@ t.test('hybrid search ranks the page that answers first', async (t) => {
 
   const hits = await kb.search('tide harbour boats lamp seals', { k: 10 })
   t.equal(new Set(hits.map((hit) => hit.source)).size, hits.length, 'one passage per page')
-  t.ok(hits.every((hit, index) => index === 0 || hits[index - 1].score >= hit.score), 'best first')
+  t.ok(
+    hits.every((hit, index) => index === 0 || hits[index - 1].score >= hit.score),
+    'best first',
+  )
   t.same(Object.keys(hits[0]).sort(), ['content', 'heading', 'lang', 'score', 'source', 'title', 'url'])
   t.equal((await kb.search('lamp', { k: 1 })).length, 1, 'k limits the hits')
 
@@ -57,8 +60,7 @@ t.test('German questions get German pages, English ones English', async (t) => {
 t.test('a language filter keeps to it; without one every language is searched', async (t) => {
   const { kb, sql } = await fixtureBase(t)
   const text = 'Leuchtturm lighthouse lamp Lampe'
-  const search = async (langs: string[] | null) =>
-    hybridSearch(sql, { text, vector: await kb.embedder.embedQuery(text), langs, ftsLang: 'en', candidates: 10 })
+  const search = async (langs: string[] | null) => hybridSearch(sql, { text, vector: await kb.embedder.embedQuery(text), langs, ftsLang: 'en', candidates: 10 })
   t.same([...new Set((await search(['de'])).map((chunk) => chunk.lang))], ['de'])
   const sources = new Set((await search(null)).map((chunk) => chunk.source))
   t.ok(sources.has('de/Leuchtturm.md') && sources.has('en/Lighthouse.md'), 'both languages')

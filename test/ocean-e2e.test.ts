@@ -69,7 +69,10 @@ t.test('the LLM gets the Ocean tools, calls one and reads its compact result', a
   t.equal(reply.body.response, 'DeFiChain has 11,234 masternodes 🌊')
   const offered = (llm.requests[0].tools ?? []).map((tool) => tool.function.name)
   t.same(offered, ['calculator', 'address', 'block', 'lookup', 'token', 'pool', 'chain', 'wiki'], 'the Ocean reads are offered grouped by subject')
-  t.notOk(offered.some((name) => /send|rawtx/.test(name)), 'no tool sends transactions')
+  t.notOk(
+    offered.some((name) => /send|rawtx/.test(name)),
+    'no tool sends transactions',
+  )
   const toolMessage = llm.requests[1].messages.find((message) => message.role === 'tool')
   t.ok(toolMessage && String(toolMessage.content).length < 2000, 'the tool result is small')
   t.match(String(toolMessage?.content), /"count":11234/)

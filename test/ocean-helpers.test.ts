@@ -109,7 +109,11 @@ t.test('intent helpers find heights and refer back to the newest address or id',
   t.equal(findHeight('what is the block height?'), undefined)
   const context = (message: string, recent: string[]) => ({ message, recentHumanMessages: recent })
   t.equal(addressInContext(context('and how many vaults are on it?', [`balance of ${ADDRESSES.rich}`])), ADDRESSES.rich)
-  t.equal(addressInContext(context('and how many vaults are on it?', [`balance of ${ADDRESSES.rich}`, `tx ${IDS.transaction}`])), undefined, 'newest mention was a transaction')
+  t.equal(
+    addressInContext(context('and how many vaults are on it?', [`balance of ${ADDRESSES.rich}`, `tx ${IDS.transaction}`])),
+    undefined,
+    'newest mention was a transaction',
+  )
   t.equal(hashInContext(context('and what about that one?', [`balance of ${ADDRESSES.rich}`, `tx ${IDS.transaction}`])), IDS.transaction)
   t.equal(addressInContext(context('how many vaults are there?', [`balance of ${ADDRESSES.rich}`])), undefined, 'no reference back')
 })

@@ -27,10 +27,28 @@ t.test('every tool has a snake_case name, a description, a schema with network, 
   t.same(
     tools.map((tool) => tool.name),
     [
-      'get_vault', 'get_masternode', 'get_governance_proposal', 'get_block_transactions', 'get_block', 'get_transaction',
-      'get_address_vaults', 'get_address_unspent', 'get_address_transactions', 'get_address_tokens', 'get_address_balance',
-      'get_masternode_count', 'list_governance_proposals', 'get_pool_pair', 'list_pool_pairs', 'get_price', 'get_token',
-      'get_reward_distribution', 'get_burn', 'get_supply', 'get_latest_block', 'get_stats',
+      'get_vault',
+      'get_masternode',
+      'get_governance_proposal',
+      'get_block_transactions',
+      'get_block',
+      'get_transaction',
+      'get_address_vaults',
+      'get_address_unspent',
+      'get_address_transactions',
+      'get_address_tokens',
+      'get_address_balance',
+      'get_masternode_count',
+      'list_governance_proposals',
+      'get_pool_pair',
+      'list_pool_pairs',
+      'get_price',
+      'get_token',
+      'get_reward_distribution',
+      'get_burn',
+      'get_supply',
+      'get_latest_block',
+      'get_stats',
     ],
   )
   const ajv = new Ajv({ strict: false })
@@ -154,7 +172,10 @@ t.test('tokens by id or symbol, pool pairs and prices', async (t) => {
   t.equal(tesla.minted, '4321.5')
   const zeta = await run('get_token', { token: 'ZETA' })
   t.equal(zeta.id, '400', 'found on the second page of the token list')
-  t.ok(fake.requests.some((path) => path.startsWith('/v0/mainnet/tokens?size=200&next=')), 'followed the next page')
+  t.ok(
+    fake.requests.some((path) => path.startsWith('/v0/mainnet/tokens?size=200&next=')),
+    'followed the next page',
+  )
 
   const pool = await run('get_pool_pair', { pair: 'DFI-BTC' })
   t.equal(pool.id, '5', 'pair order does not matter')
@@ -164,10 +185,23 @@ t.test('tokens by id or symbol, pool pairs and prices', async (t) => {
 
   const pools = await run('list_pool_pairs')
   t.equal(pools.count, MAINNET.poolpairs.length)
-  t.same(pools.top.map((entry: { id: string }) => entry.id), ['5', '4', '17', '19'], 'largest liquidity first')
+  t.same(
+    pools.top.map((entry: { id: string }) => entry.id),
+    ['5', '4', '17', '19'],
+    'largest liquidity first',
+  )
 
   const price = await run('get_price', { token: 'DFI' })
-  t.same(price, { network: 'mainnet', token: 'DFI', currency: 'USD', price: '0.02345678', activeOracles: 3, totalOracles: 4, blockHeight: 3_456_780, time: '2023-11-14 22:30:00 UTC' })
+  t.same(price, {
+    network: 'mainnet',
+    token: 'DFI',
+    currency: 'USD',
+    price: '0.02345678',
+    activeOracles: 3,
+    totalOracles: 4,
+    blockHeight: 3_456_780,
+    time: '2023-11-14 22:30:00 UTC',
+  })
   t.equal((await run('get_price', { token: 'dTSLA' })).price, '245.5', 'dTokens are priced by their underlying')
   t.equal((await run('get_price', { token: 'BTC-USD' })).price, '65432.1')
   t.ok(fake.requests.includes('/v0/mainnet/prices/DFI-USD'))

@@ -43,9 +43,25 @@ t.test('calls of one step run concurrently and keep their order', async (t) => {
     { signal: new AbortController().signal, log, emit: (e) => events.push(e) },
   )
   t.ok(performance.now() - started < 380, 'both waits overlap')
-  t.same(results.map((r) => [r.id, r.content]), [['1', '{"n":1}'], ['2', '{"n":2}']])
-  t.same(events.flatMap((e) => (e.type === 'tool_start' ? [e.line] : [])), ['a starts', 'b starts'])
-  t.same(events.flatMap((e) => (e.type === 'tool_end' ? [[e.tool, e.ok]] : [])).sort(), [['a', true], ['b', true]], 'each call reports its end')
+  t.same(
+    results.map((r) => [r.id, r.content]),
+    [
+      ['1', '{"n":1}'],
+      ['2', '{"n":2}'],
+    ],
+  )
+  t.same(
+    events.flatMap((e) => (e.type === 'tool_start' ? [e.line] : [])),
+    ['a starts', 'b starts'],
+  )
+  t.same(
+    events.flatMap((e) => (e.type === 'tool_end' ? [[e.tool, e.ok]] : [])).sort(),
+    [
+      ['a', true],
+      ['b', true],
+    ],
+    'each call reports its end',
+  )
 })
 
 t.test('a tool that throws, refuses or hangs gives an error result', async (t) => {
@@ -58,7 +74,10 @@ t.test('a tool that throws, refuses or hangs gives an error result', async (t) =
     ],
     { signal: new AbortController().signal, log, emit: () => undefined },
   )
-  t.same(results.map((r) => r.ok), [false, false, false])
+  t.same(
+    results.map((r) => r.ok),
+    [false, false, false],
+  )
   t.match(JSON.parse(results[0].content).error, /failed unexpectedly: cannot read properties/)
   t.equal(JSON.parse(results[1].content).error, 'That block does not exist.')
   t.match(JSON.parse(results[2].content).error, /longer than 100 ms/)
@@ -74,7 +93,11 @@ t.test('the turn signal stops running tools', async (t) => {
 
 t.test('huge results are truncated', async (t) => {
   const big: Tool = { ...throwing, name: 'big', run: async () => 'x'.repeat(50_000) }
-  const [result] = await createToolRunner([big], 1000).run([{ id: '1', name: 'big', arguments: '{}' }], { signal: new AbortController().signal, log, emit: () => undefined })
+  const [result] = await createToolRunner([big], 1000).run([{ id: '1', name: 'big', arguments: '{}' }], {
+    signal: new AbortController().signal,
+    log,
+    emit: () => undefined,
+  })
   t.ok(result.content.length < 7000)
   t.match(result.content, /truncated\)$/)
 })
@@ -84,7 +107,10 @@ t.test('runTool runs one tool by name for any caller, with the same checks', asy
   const events: AgentEvent[] = []
   const options = { signal: new AbortController().signal, log, emit: (event: AgentEvent) => events.push(event) }
   t.same(await runner.runTool('a', { n: 3 }, options), { ok: true, result: { n: 3 } })
-  t.match(events, [{ type: 'tool_start', tool: 'a', line: 'a starts' }, { type: 'tool_end', tool: 'a', ok: true, durationMs: Number }])
+  t.match(events, [
+    { type: 'tool_start', tool: 'a', line: 'a starts' },
+    { type: 'tool_end', tool: 'a', ok: true, durationMs: Number },
+  ])
   t.same(await runner.runTool('a', { n: 'three' }, options), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: n must be a number.' })
   t.same(await runner.runTool('nope', {}, options), { ok: false, kind: 'unknown_tool', error: 'There is no tool named "nope". Available tools: a, refusing.' })
   t.same(await runner.runTool('refusing', {}, options), { ok: false, kind: 'not_found', error: 'That block does not exist.' })

@@ -48,7 +48,8 @@ for (const operator of ['/', '%']) {
 // 170! is the largest factorial a double holds; up to 21! the result is exact.
 const MAX_FACTORIAL = 170
 unaryOps['!'] = (n: number) => {
-  if (!Number.isInteger(n) || n < 0) throw new ToolError(`The factorial ${formatNumber(n)}! is only defined here for whole numbers from 0 to ${MAX_FACTORIAL}.`, 'invalid_argument')
+  if (!Number.isInteger(n) || n < 0)
+    throw new ToolError(`The factorial ${formatNumber(n)}! is only defined here for whole numbers from 0 to ${MAX_FACTORIAL}.`, 'invalid_argument')
   if (n > MAX_FACTORIAL) throw new ToolError(`${formatNumber(n)}! is too large to compute (the largest is ${MAX_FACTORIAL}!, about 7.26e306).`, 'failed')
   let product = 1
   for (let k = 2; k <= n; k++) product *= k
@@ -150,14 +151,22 @@ const WORD_OPERATORS: [RegExp, string][] = [
   [/(\d)\s*x\s*(?=[\d(])/g, '$1 * '],
 ]
 
-const QUESTION_PREFIX = /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
+const QUESTION_PREFIX =
+  /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
 
 export function expressionFromWords(message: string): string | undefined {
   // A ! right after a number or a bracket is a factorial, not punctuation.
-  let text = message.toLowerCase().trim().replace(/(?:[?.=]|(?<![\d)])!){1,20}\s*$/, '').replace(QUESTION_PREFIX, '')
+  let text = message
+    .toLowerCase()
+    .trim()
+    .replace(/(?:[?.=]|(?<![\d)])!){1,20}\s*$/, '')
+    .replace(QUESTION_PREFIX, '')
   text = text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') // thousands separators, in one linear pass
   for (const [pattern, replacement] of WORD_OPERATORS) text = text.replace(pattern, replacement)
-  text = text.replace(/\bpi\b/g, 'PI').replace(/\s+/g, ' ').trim()
+  text = text
+    .replace(/\bpi\b/g, 'PI')
+    .replace(/\s+/g, ' ')
+    .trim()
   if (!/\d/.test(text) || !/[-+*/^%!(]|sqrt|cbrt/.test(text)) return undefined
   if (!ALLOWED_TEXT.test(text) || text.length > MAX_EXPRESSION_CHARS) return undefined
   const words = text.match(/[a-zA-Z_]\w*/g) ?? []

@@ -43,9 +43,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       response = await client.embeddings.create({ model: options.model, input, encoding_format: 'float' }, { signal })
     } catch (error) {
       const status = (error as { status?: number }).status
-      throw new KnowledgeError(
-        `The embeddings service failed${status ? ` with status ${status}` : ''} for model ${options.model}: ${(error as Error).message}`,
-      )
+      throw new KnowledgeError(`The embeddings service failed${status ? ` with status ${status}` : ''} for model ${options.model}: ${(error as Error).message}`)
     }
     const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding)
     if (vectors.length !== input.length) throw new KnowledgeError(`The embeddings service returned ${vectors.length} vectors for ${input.length} texts.`)

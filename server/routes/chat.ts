@@ -24,7 +24,8 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     validatorCompiler: strictValidatorCompiler,
     schema: {
       summary: 'Send a message to Jelly',
-      description: 'Runs one turn and answers once it is stored. 429 (with Retry-After) when a rate limit or the per-user queue refuses the message; 503 (with Retry-After) when the instance is overloaded or restarting. Nothing is stored for a refused message.',
+      description:
+        'Runs one turn and answers once it is stored. 429 (with Retry-After) when a rate limit or the per-user queue refuses the message; 503 (with Retry-After) when the instance is overloaded or restarting. Nothing is stored for a refused message.',
       tags: ['chat'],
       body: userMessageSchema(config.maxMessageChars),
       response: {

@@ -41,7 +41,14 @@ export const statusRoutes: FastifyPluginAsync<AppServices> = async (app, { repos
         '5xx': errorReply,
         200: {
           type: 'object',
-          properties: { schemaVersion: { type: 'integer' }, subject: { type: 'string' }, label: { type: 'string' }, status: { type: 'string' }, message: { type: 'string' }, color: { type: 'string' } },
+          properties: {
+            schemaVersion: { type: 'integer' },
+            subject: { type: 'string' },
+            label: { type: 'string' },
+            status: { type: 'string' },
+            message: { type: 'string' },
+            color: { type: 'string' },
+          },
         },
       },
     },

@@ -34,7 +34,12 @@ export async function startFakeOcean(t?: Teardown): Promise<FakeOcean> {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = request.url ?? '/'
     requests.push(path)
-    const reply = failure === 'html' ? { status: 502, body: '<html><body>502 Bad Gateway</body></html>' } : failure === 'error' ? oceanError(503, 'BadGateway', 'Service Unavailable', path) : route(request.method ?? 'GET', path)
+    const reply =
+      failure === 'html'
+        ? { status: 502, body: '<html><body>502 Bad Gateway</body></html>' }
+        : failure === 'error'
+          ? oceanError(503, 'BadGateway', 'Service Unavailable', path)
+          : route(request.method ?? 'GET', path)
     const send = () => {
       if (response.destroyed) return
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
@@ -158,7 +163,12 @@ function routeMainnet(path: string, query: URLSearchParams, url: string): Reply 
   if (area === 'address' && id) {
     if (sub === 'balance') return data(chain.addressBalance[id] ?? '0')
     if (sub === 'tokens') return paged(chain.addressTokens[id] ?? [], query, (token) => token.id)
-    if (sub === 'vaults') return paged(Object.values(chain.vaults).filter((vault) => vault.ownerAddress === id), query, (vault) => vault.vaultId)
+    if (sub === 'vaults')
+      return paged(
+        Object.values(chain.vaults).filter((vault) => vault.ownerAddress === id),
+        query,
+        (vault) => vault.vaultId,
+      )
     if (sub === 'transactions' && subsub === 'unspent') return paged(chain.addressUnspent[id] ?? [], query, (item) => item.id)
     if (sub === 'transactions' && !subsub) return paged(chain.addressTransactions[id] ?? [], query, (item) => item.id)
   }

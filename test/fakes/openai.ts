@@ -102,7 +102,9 @@ async function stream(res: ServerResponse, model: string, reply: FakeReply) {
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`
   const created = Math.floor(Date.now() / 1000)
   const send = (delta: object, finishReason: string | null = null, usage?: object) =>
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}) })}\n\n`)
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}) })}\n\n`,
+    )
 
   send({ role: 'assistant', content: '' })
   for (const piece of splitText(reply.content ?? '')) {
@@ -120,7 +122,9 @@ async function stream(res: ServerResponse, model: string, reply: FakeReply) {
   })
   send({}, reply.toolCalls?.length ? 'tool_calls' : 'stop')
   const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 }
-  res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`)
+  res.write(
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+  )
   res.end('data: [DONE]\n\n')
 }
 
@@ -140,7 +144,11 @@ function complete(res: ServerResponse, model: string, reply: FakeReply) {
           message: {
             role: 'assistant',
             content: reply.content ?? null,
-            tool_calls: reply.toolCalls?.map((call, index) => ({ id: call.id ?? `call_${index}`, type: 'function', function: { name: call.name, arguments: call.arguments } })),
+            tool_calls: reply.toolCalls?.map((call, index) => ({
+              id: call.id ?? `call_${index}`,
+              type: 'function',
+              function: { name: call.name, arguments: call.arguments },
+            })),
           },
         },
       ],

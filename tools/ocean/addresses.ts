@@ -173,7 +173,13 @@ export interface VaultSummary {
 export function summariseVault(vault: oceanLoan.LoanVaultActive | oceanLoan.LoanVaultLiquidated): VaultSummary {
   if (vault.state === 'IN_LIQUIDATION') return { vaultId: vault.vaultId, state: vault.state }
   const active = vault as oceanLoan.LoanVaultActive
-  return { vaultId: active.vaultId, state: active.state, collateralValueUsd: active.collateralValue, loanValueUsd: active.loanValue, collateralRatio: active.collateralRatio }
+  return {
+    vaultId: active.vaultId,
+    state: active.state,
+    collateralValueUsd: active.collateralValue,
+    loanValueUsd: active.loanValue,
+    collateralRatio: active.collateralRatio,
+  }
 }
 
 export interface AddressVaultsResult {
@@ -227,7 +233,9 @@ export function getAddressTransactionsTool(ocean: Ocean): Tool<AddressArgs, Addr
     startLine: 'Reading the recent transactions of that address 🧾',
     async run(args, context) {
       const { address, network } = requireAddress(args.address, args.network, ocean.defaultNetwork)
-      const activity = await readList(ocean, network, `address/${address}/transactions?size=${shown}`, context.signal, (client) => client.address.listTransaction(address, shown))
+      const activity = await readList(ocean, network, `address/${address}/transactions?size=${shown}`, context.signal, (client) =>
+        client.address.listTransaction(address, shown),
+      )
       return {
         network,
         address,
@@ -248,7 +256,8 @@ export function getAddressTransactionsTool(ocean: Ocean): Tool<AddressArgs, Addr
       answer(result) {
         if (result.shown === 0) return `${result.address} (${result.network}) has no transactions yet 🧾.`
         const lines = result.transactions.map(
-          (tx) => `• ${tx.time}, block ${formatCount(tx.blockHeight)}: ${tx.direction === 'in' ? 'received' : 'sent'} ${formatAmount(tx.value)} DFI (tx ${shortId(tx.txid)})`,
+          (tx) =>
+            `• ${tx.time}, block ${formatCount(tx.blockHeight)}: ${tx.direction === 'in' ? 'received' : 'sent'} ${formatAmount(tx.value)} DFI (tx ${shortId(tx.txid)})`,
         )
         return [`The latest ${result.shown} transaction${result.shown === 1 ? '' : 's'} of ${result.address} (${result.network}) 🧾`, ...lines].join('\n')
       },

@@ -185,7 +185,12 @@ export function getBlockTransactionsTool(ocean: Ocean): Tool<BlockArgs, BlockTra
       answer(result) {
         const lines = result.transactions.map((tx) => `• ${shortId(tx.txid)}: ${tx.inputs} in, ${tx.outputs} out, ${formatAmount(tx.totalOutputValue)} DFI out`)
         const more = result.transactionCount > result.shown ? `\n…and ${formatCount(result.transactionCount - result.shown)} more.` : ''
-        return [`Block ${formatCount(result.blockHeight)} on ${result.network} has ${formatCount(result.transactionCount)} transaction${result.transactionCount === 1 ? '' : 's'} 🧾`, ...lines].join('\n') + more
+        return (
+          [
+            `Block ${formatCount(result.blockHeight)} on ${result.network} has ${formatCount(result.transactionCount)} transaction${result.transactionCount === 1 ? '' : 's'} 🧾`,
+            ...lines,
+          ].join('\n') + more
+        )
       },
     },
   }

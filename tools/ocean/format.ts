@@ -29,7 +29,10 @@ export function formatRatioAsPercent(value: string | number | undefined): string
 /** A block time (seconds since the epoch) as an ISO-like UTC text. */
 export function formatTime(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return 'unknown'
-  return `${new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`
+  return `${new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')} UTC`
 }
 
 /** A count with thousands separators. */

@@ -66,7 +66,10 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
           ttlMs: TTL.recent,
           notFound: `Ocean has no governance proposals for ${network}.`,
           fetch: async (client) => {
-            const response = await client.governance.listGovProposals({ status: status as NonNullable<oceanGovernance.GovernanceListGovProposalsOptions['status']>, size: LIST_SIZE })
+            const response = await client.governance.listGovProposals({
+              status: status as NonNullable<oceanGovernance.GovernanceListGovProposalsOptions['status']>,
+              size: LIST_SIZE,
+            })
             return { items: [...response], more: response.hasNext }
           },
         },
@@ -76,17 +79,26 @@ export function listGovernanceProposalsTool(ocean: Ocean): Tool<ProposalListArgs
     },
     offline: {
       plan({ message }) {
-        const status: Status = /\brejected\b/i.test(message) ? 'rejected' : /\b(completed|past|finished)\b/i.test(message) ? 'completed' : /\ball\b/i.test(message) ? 'all' : 'voting'
+        const status: Status = /\brejected\b/i.test(message)
+          ? 'rejected'
+          : /\b(completed|past|finished)\b/i.test(message)
+            ? 'completed'
+            : /\ball\b/i.test(message)
+              ? 'all'
+              : 'voting'
         return withNetwork({ status }, message)
       },
       answer(result) {
         const label = result.status === 'all' ? '' : `${result.status} `
         if (result.count === 0) return `There are no ${label}governance proposals on ${result.network} right now 🗳️.`
         const lines = result.proposals.map(
-          (proposal) => `• "${proposal.title}" (${proposal.type === 'CommunityFundProposal' ? 'CFP' : 'vote of confidence'}${proposal.amountDfi ? `, ${formatAmount(proposal.amountDfi)} DFI` : ''}, cycle ${proposal.cycle}): ${proposal.status}`,
+          (proposal) =>
+            `• "${proposal.title}" (${proposal.type === 'CommunityFundProposal' ? 'CFP' : 'vote of confidence'}${proposal.amountDfi ? `, ${formatAmount(proposal.amountDfi)} DFI` : ''}, cycle ${proposal.cycle}): ${proposal.status}`,
         )
         const count = result.more ? `more than ${formatCount(result.count)}` : formatCount(result.count)
-        return [`There ${result.count === 1 ? 'is' : 'are'} ${count} ${label}governance proposal${result.count === 1 ? '' : 's'} on ${result.network} 🗳️`, ...lines].join('\n')
+        return [`There ${result.count === 1 ? 'is' : 'are'} ${count} ${label}governance proposal${result.count === 1 ? '' : 's'} on ${result.network} 🗳️`, ...lines].join(
+          '\n',
+        )
       },
     },
   }

@@ -2,13 +2,7 @@
 // them offline mode picks for a message is agent/offline-routes.ts's business.
 import type { Logger } from 'pino'
 import type { Tool } from '../types.ts'
-import {
-  getAddressBalanceTool,
-  getAddressTokensTool,
-  getAddressTransactionsTool,
-  getAddressUnspentTool,
-  getAddressVaultsTool,
-} from './addresses.ts'
+import { getAddressBalanceTool, getAddressTokensTool, getAddressTransactionsTool, getAddressUnspentTool, getAddressVaultsTool } from './addresses.ts'
 import { getBlockTool, getBlockTransactionsTool, getLatestBlockTool } from './blocks.ts'
 import { createOcean } from './client.ts'
 import { getGovernanceProposalTool, listGovernanceProposalsTool } from './governance.ts'

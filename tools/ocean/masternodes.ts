@@ -110,7 +110,10 @@ export function getMasternodeCountTool(ocean: Ocean): Tool<NetworkArgs, Masterno
         const locks = result.byLockPeriod
           .sort((a, b) => a.weeks - b.weeks)
           .map((lock) => `• ${lock.weeks ? `Locked ${lockText(lock.weeks)}` : 'No lock'}: ${formatCount(lock.count)}`)
-        return [`There are ${formatCount(result.count)} masternodes on DeFiChain ${result.network} right now 🖥️, securing $${formatAmount(result.tvlUsd)}.`, ...locks].join('\n')
+        return [
+          `There are ${formatCount(result.count)} masternodes on DeFiChain ${result.network} right now 🖥️, securing $${formatAmount(result.tvlUsd)}.`,
+          ...locks,
+        ].join('\n')
       },
     },
   }

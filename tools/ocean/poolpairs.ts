@@ -75,7 +75,13 @@ export function getPoolPairTool(ocean: Ocean): Tool<PoolPairArgs, PoolPairResult
       if (ref.id !== undefined) {
         const id = ref.id
         const pool = await ocean.read(
-          { network, key: `poolpairs/${id}`, ttlMs: TTL.live, notFound: `There is no pool pair with id ${id} on ${network}.`, fetch: (client) => client.poolpairs.get(id) },
+          {
+            network,
+            key: `poolpairs/${id}`,
+            ttlMs: TTL.live,
+            notFound: `There is no pool pair with id ${id} on ${network}.`,
+            fetch: (client) => client.poolpairs.get(id),
+          },
           context.signal,
         )
         return summarisePoolPair(pool, network)

@@ -12,7 +12,10 @@ export function readStats(ocean: Ocean, network: 'mainnet' | 'testnet', signal: 
 }
 
 function readSupply(ocean: Ocean, network: 'mainnet' | 'testnet', signal: AbortSignal): Promise<oceanStats.SupplyData> {
-  return ocean.read({ network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() }, signal)
+  return ocean.read(
+    { network, key: 'stats/supply', ttlMs: TTL.live, notFound: 'Ocean has no supply figures right now.', fetch: (client) => client.stats.getSupply() },
+    signal,
+  )
 }
 
 export interface StatsResult {
@@ -136,7 +139,10 @@ export function getBurnTool(ocean: Ocean): Tool<NetworkArgs, BurnResult> {
     async run(args, context) {
       const network = resolveNetwork(args.network, ocean.defaultNetwork)
       const [burn, supply] = await Promise.all([
-        ocean.read({ network, key: 'stats/burn', ttlMs: TTL.live, notFound: 'Ocean has no burn figures right now.', fetch: (client) => client.stats.getBurn() }, context.signal),
+        ocean.read(
+          { network, key: 'stats/burn', ttlMs: TTL.live, notFound: 'Ocean has no burn figures right now.', fetch: (client) => client.stats.getBurn() },
+          context.signal,
+        ),
         readSupply(ocean, network, context.signal),
       ])
       return {

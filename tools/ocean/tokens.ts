@@ -57,7 +57,8 @@ export interface TokenResult {
 export function getTokenTool(ocean: Ocean): Tool<TokenArgs, TokenResult> {
   return {
     name: 'get_token',
-    description: 'One DeFiChain token by id (0 is DFI) or symbol (DFI, BTC, DUSD, TSLA, BTC-DFI...): name, minted amount, type (DAT, loan token, pool share), creation height.',
+    description:
+      'One DeFiChain token by id (0 is DFI) or symbol (DFI, BTC, DUSD, TSLA, BTC-DFI...): name, minted amount, type (DAT, loan token, pool share), creation height.',
     parameters: TOKEN_PARAMETERS,
     startLine: 'Looking up that token 🪙',
     async run(args, context) {
@@ -95,13 +96,22 @@ export function getTokenTool(ocean: Ocean): Tool<TokenArgs, TokenResult> {
     },
     offline: {
       plan({ message }) {
-        const named = /\btoken\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message) ?? /\btoken\s+([A-Za-z][A-Za-z0-9.\-]{0,15})\b/i.exec(message) ?? /\b([A-Za-z][A-Za-z0-9.\-]{0,15})\s+token\b/i.exec(message)
+        const named =
+          /\btoken\s+(?:id\s+)?#?(\d{1,6})\b/i.exec(message) ??
+          /\btoken\s+([A-Za-z][A-Za-z0-9.\-]{0,15})\b/i.exec(message) ??
+          /\b([A-Za-z][A-Za-z0-9.\-]{0,15})\s+token\b/i.exec(message)
         const word = named?.[1]
         if (!word || (!/^\d+$/.test(word) && !isSymbolWord(word.replace(/-.*/, '')))) return undefined
         return withNetwork({ token: word }, message)
       },
       answer(result) {
-        const kind = result.isLiquidityToken ? 'a liquidity pool share token' : result.isLoanToken ? 'a loan token (dToken)' : result.isDAT ? 'a DeFi Asset Token (DAT)' : 'a custom token'
+        const kind = result.isLiquidityToken
+          ? 'a liquidity pool share token'
+          : result.isLoanToken
+            ? 'a loan token (dToken)'
+            : result.isDAT
+              ? 'a DeFi Asset Token (DAT)'
+              : 'a custom token'
         return [
           `${result.displaySymbol} (${result.name}) is token ${result.id} on ${result.network}, ${kind} 🪙`,
           `• Minted: ${formatAmount(result.minted)} ${result.displaySymbol}`,

@@ -43,7 +43,8 @@ const amounts = (list: oceanLoan.LoanVaultTokenAmount[] | undefined): TokenAmoun
 export function getVaultTool(ocean: Ocean): Tool<VaultArgs, VaultResult> {
   return {
     name: 'get_vault',
-    description: 'One loan vault by id (64 hex characters): owner, state, loan scheme, collateral ratio, collateral and loan values and tokens, or its liquidation details.',
+    description:
+      'One loan vault by id (64 hex characters): owner, state, loan scheme, collateral ratio, collateral and loan values and tokens, or its liquidation details.',
     parameters: VAULT_PARAMETERS,
     startLine: 'Opening that vault 🏦',
     async run(args, context) {
@@ -89,13 +90,21 @@ export function getVaultTool(ocean: Ocean): Tool<VaultArgs, VaultResult> {
       answer(result) {
         const lines = [`Vault ${shortId(result.vaultId)} on ${result.network} is ${result.state} 🏦`, `• Owner: ${result.ownerAddress}`]
         if (result.state === 'IN_LIQUIDATION') {
-          lines.push(`• In liquidation since block ${formatCount(result.liquidationHeight)}, ${formatCount(result.auctionBatches)} auction batch${result.auctionBatches === 1 ? '' : 'es'}`)
+          lines.push(
+            `• In liquidation since block ${formatCount(result.liquidationHeight)}, ${formatCount(result.auctionBatches)} auction batch${result.auctionBatches === 1 ? '' : 'es'}`,
+          )
           return lines.join('\n')
         }
         const ratio = result.collateralRatio === undefined || result.collateralRatio === '-1' ? 'no loans' : `${formatAmount(result.collateralRatio)}%`
-        lines.push(`• Collateral: $${formatAmount(result.collateralValueUsd)} (${(result.collateral ?? []).map((item) => `${formatAmount(item.amount)} ${item.symbol}`).join(', ') || 'none'})`)
-        lines.push(`• Loans: $${formatAmount(result.loanValueUsd)} (${(result.loans ?? []).map((item) => `${formatAmount(item.amount)} ${item.symbol}`).join(', ') || 'none'})`)
-        lines.push(`• Collateral ratio: ${ratio} (minimum ${formatAmount(result.loanScheme.minCollateralRatio)}%, scheme ${result.loanScheme.id}, interest ${formatAmount(result.loanScheme.interestRate)}%)`)
+        lines.push(
+          `• Collateral: $${formatAmount(result.collateralValueUsd)} (${(result.collateral ?? []).map((item) => `${formatAmount(item.amount)} ${item.symbol}`).join(', ') || 'none'})`,
+        )
+        lines.push(
+          `• Loans: $${formatAmount(result.loanValueUsd)} (${(result.loans ?? []).map((item) => `${formatAmount(item.amount)} ${item.symbol}`).join(', ') || 'none'})`,
+        )
+        lines.push(
+          `• Collateral ratio: ${ratio} (minimum ${formatAmount(result.loanScheme.minCollateralRatio)}%, scheme ${result.loanScheme.id}, interest ${formatAmount(result.loanScheme.interestRate)}%)`,
+        )
         return lines.join('\n')
       },
     },
