@@ -181,7 +181,9 @@ async function main(): Promise<number> {
           )
       }
     }
-    console.log(`embedder ${kb.embedder.name}; ${outcomes.length} questions in ${(ms / 1000).toFixed(1)} s`)
+    console.log(
+      `embedder ${kb.embedder.name}; ${outcomes.length} questions in ${(ms / 1000).toFixed(1)} s (${(ms / outcomes.length).toFixed(1)} ms a question, the recall@5 search included)`,
+    )
     return 0
   } catch (error) {
     console.error(error instanceof KnowledgeError ? error.message : `Evaluation failed: ${(error as Error).message}`)
