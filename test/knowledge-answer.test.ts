@@ -74,3 +74,38 @@ t.test('a line next to the one that repeats the question shares its score, and a
   ]
   t.match(answer('what is the double-sign penalty?', penalty), /ten times the block reward/)
 })
+
+t.test('a "which app / exchange" question prefers the line that names one the question does not', async (t) => {
+  const passages = [
+    passage(
+      'Ferry tickets',
+      'Ferry tickets for the island are sold online and at the pier.\nThe booking app for the island ferry is called TideTicket.\nTickets sold online are valid for a whole day.',
+    ),
+  ]
+  const best = extractAnswer('which app sells tickets for the island ferry online?', passages, { maxLines: 1 })
+  t.match(best[0]?.sentence, /TideTicket/)
+  const german = [passage('Fähre', 'Tickets für die Fähre gibt es online und am Pier.\nDie Fähre wird von der Reederei NordKap betrieben.')]
+  t.match(extractAnswer('welcher Anbieter betreibt die Fähre?', german, { maxLines: 1 })[0]?.sentence, /NordKap/)
+})
+
+t.test('a "why" question prefers the reason, also when only the heading says it is one', async (t) => {
+  const question = 'why does the harbour lamp go dark?'
+  const byHeading = [
+    passage('Lamp › History', 'The harbour lamp went dark in the great storm.'),
+    passage('Lamp › Reason', 'The harbour lamp goes dark when the battery is worn.'),
+  ]
+  t.match(extractAnswer(question, byHeading, { maxLines: 1 })[0]?.sentence, /battery/)
+  const byLine = [passage('Lamp', 'The harbour lamp went dark in the great storm.\nThe harbour lamp goes dark because the battery is worn.')]
+  t.match(extractAnswer(question, byLine, { maxLines: 1 })[0]?.sentence, /battery/)
+})
+
+t.test('a line that only restates the question yields to the one after it', async (t) => {
+  const passages = [
+    passage(
+      'Pier',
+      'The ferry does not leave the north pier during a storm warning.\nBoats wait in the inner basin until the harbour master lifts the warning.\nSeals rest on the pier.',
+    ),
+  ]
+  const best = extractAnswer('ferry does not leave north pier during storm warning', passages, { maxLines: 1 })
+  t.match(best[0]?.sentence, /inner basin/)
+})
