@@ -220,7 +220,7 @@ function collectCandidates(passages: Passage[]): Candidate[] {
   const seen = new Set<string>()
   const out: Candidate[] = []
   passages.forEach((passage, index) => {
-    const lines = sentences(passage.content)
+    const lines = joinAbbreviations(sentences(passage.content))
     let position = 0
     for (let line = 0; line < lines.length; line++) {
       let sentence = lines[line]
@@ -240,6 +240,19 @@ function echoes(words: string[], wordMatches: (word: string) => Float64Array): b
   if (distinct.length < 3) return false
   const asked = distinct.filter((word) => wordMatches(word).some((match) => match >= 0.8)).length
   return asked >= ECHO_SHARE * distinct.length
+}
+
+// "e.g." and "z.B." end no sentence: the piece after one belongs to the line before.
+const ABBREVIATION = /\b(e\.g|i\.e|z\.\s?B|d\.h|u\.a|bzw|ca|vs|approx|incl|inkl|Nr|No)\.$/i
+
+function joinAbbreviations(lines: string[]): string[] {
+  const out: string[] = []
+  for (const line of lines) {
+    const last = out.length - 1
+    if (last >= 0 && ABBREVIATION.test(out[last])) out[last] = `${out[last]} ${line}`
+    else out.push(line)
+  }
+  return out
 }
 
 function continues(sentence: string): boolean {

@@ -109,3 +109,10 @@ t.test('a line that only restates the question yields to the one after it', asyn
   const best = extractAnswer('ferry does not leave north pier during storm warning', passages, { maxLines: 1 })
   t.match(best[0]?.sentence, /inner basin/)
 })
+
+t.test('"e.g." and "z.B." do not end a line', async (t) => {
+  const english = [passage('Exchanges', 'Some exchanges sell tickets without a passport (e.g. Harbourbit). Others ask for one.')]
+  t.match(extractAnswer('which exchange sells tickets without a passport?', english, { maxLines: 1 })[0]?.sentence, /without a passport \(e\.g\. Harbourbit\)/)
+  const german = [passage('Börsen', 'Manche Börsen verkaufen Tickets ohne Ausweis (z.B. Hafenbit). Andere verlangen einen.')]
+  t.match(extractAnswer('welche Börse verkauft Tickets ohne Ausweis?', german, { maxLines: 1 })[0]?.sentence, /ohne Ausweis \(z\.B\. Hafenbit\)/)
+})
