@@ -334,7 +334,7 @@ function namesSomethingNew(line: string, queryWords: Set<string>, german: boolea
   for (const match of line.matchAll(/['"„“‘`]([^'"“”‘’`\n]{2,40})['"“”’`]/g)) if (novel(match[1])) return true
   for (const match of line.matchAll(/\b(\p{Lu}{2,}[\p{L}\d-]*|\p{L}+\p{Ll}\p{Lu}[\p{L}\d]*)/gu)) if (novel(match[1])) return true
   if (german) return false
-  for (const match of line.matchAll(/(?<=[\p{L}\d,)]\s+)(\p{Lu}\p{Ll}{2,}[\p{L}\d]*)/gu)) if (novel(match[1])) return true
+  for (const match of line.matchAll(/(?<=[\p{L}\d,;:.)]\s+|\()(\p{Lu}\p{Ll}{2,}[\p{L}\d]*)/gu)) if (novel(match[1])) return true
   return false
 }
 
