@@ -55,6 +55,8 @@ const HEADING_DISCOUNT = 0.6
 const CARRIED_SHARE = 0.5
 /** A line scoring this share of the best one is kept even when it adds no question word. */
 const NEARLY_AS_GOOD = 0.6
+/** A line of another page than the best line's joins only when it scores this share of the best one. */
+const OTHER_PAGE_SHARE = 0.5
 /** Lines either side of a line, in its passage, whose score it partly shares. */
 const NEIGHBOURHOOD = 2
 /** Share of the best neighbour's score a line adds to its own. */
@@ -110,6 +112,9 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
     if (candidate.score < best.score * 0.4) break
     const known = covered()
     const adds = [...candidate.matched.keys()].some((word) => !known.has(word))
+    // Another page's line must earn its place: an answer from one page reads better.
+    const elsewhere = pageOf(passages[candidate.passage].url) !== pageOf(passages[best.passage].url)
+    if (elsewhere && candidate.score < best.score * OTHER_PAGE_SHARE) continue
     if (adds || candidate.score >= best.score * NEARLY_AS_GOOD) take(candidate)
   }
   return chosen
@@ -253,6 +258,10 @@ function joinAbbreviations(lines: string[]): string[] {
     else out.push(line)
   }
   return out
+}
+
+function pageOf(url: string): string {
+  return url.replace(/#.*$/, '')
 }
 
 function continues(sentence: string): boolean {

@@ -116,3 +116,26 @@ t.test('"e.g." and "z.B." do not end a line', async (t) => {
   const german = [passage('Börsen', 'Manche Börsen verkaufen Tickets ohne Ausweis (z.B. Hafenbit). Andere verlangen einen.')]
   t.match(extractAnswer('welche Börse verkauft Tickets ohne Ausweis?', german, { maxLines: 1 })[0]?.sentence, /ohne Ausweis \(z\.B\. Hafenbit\)/)
 })
+
+t.test("another page's line joins the answer only when it scores nearly as well", async (t) => {
+  const passages: Passage[] = [
+    {
+      title: 'Ferry',
+      url: 'https://wiki.example/Ferry#times',
+      heading: 'Times',
+      content: 'The island ferry leaves the north pier every 40 minutes.\nThe ferry crossing takes a quarter of an hour.',
+    },
+    { title: 'Town', url: 'https://wiki.example/Town', heading: 'Town', content: 'The island cafe sells fish to the ferry crew.', weight: 0.75 },
+  ]
+  const lines = extractAnswer('how often does the island ferry leave, is there a cafe?', passages).map((line) => line.sentence)
+  t.match(lines[0], /every 40 minutes/)
+  t.notOk(
+    lines.some((line) => /cafe/.test(line)),
+    'a weaker line of another page is left out, though it has a question word the others lack',
+  )
+  const sameWeight = extractAnswer('how often does the island ferry leave, is there a cafe?', [passages[0], { ...passages[1], weight: 1 }])
+  t.ok(
+    sameWeight.some((line) => /cafe/.test(line.sentence)),
+    'and joins when it scores nearly as well',
+  )
+})

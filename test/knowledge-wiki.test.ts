@@ -49,6 +49,7 @@ t.test('wiki tool answers from the base, extractively and with sources', async (
   t.match(result.passages[0], { title: 'Lighthouse keeping', url: 'https://wiki.example/docs/Lighthouse#lamp-schedule' })
   const answer = wiki.offline!.answer(result, args, message)
   t.match(answer, /11 hours in winter/, 'the sentence with the fact')
+  t.match(answer, /\*\*Lamp schedule\*\*\n(.+\n)*.*11 hours in winter/, 'under the name of its section')
   t.match(answer, /\[Lighthouse keeping › Lamp schedule\]\(https:\/\/wiki\.example\/docs\/Lighthouse#lamp-schedule\)/, 'links its source')
   t.notMatch(answer, /seal/i, 'no unrelated sentences')
 
