@@ -57,6 +57,9 @@ const CARRIED_SHARE = 0.5
 const NEARLY_AS_GOOD = 0.6
 /** A line of another page than the best line's joins only when it scores this share of the best one. */
 const OTHER_PAGE_SHARE = 0.5
+/** Lines after the best one a how-to question takes along, while each is a short step. */
+const STEPS = 3
+const STEP_LENGTH = 160
 /** Lines either side of a line, in its passage, whose score it partly shares. */
 const NEIGHBOURHOOD = 2
 /** Share of the best neighbour's score a line adds to its own. */
@@ -105,6 +108,14 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   // leads in, or the next one picks up its thread (lowercase, list item, "It", "This").
   const next = candidates.find((candidate) => candidate.passage === best.passage && candidate.position === best.position + 1)
   if (next && (best.sentence.length < 100 || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
+  // A how-to is answered by its steps: the short lines that follow, in order.
+  if (PROCEDURE.test(question)) {
+    for (const candidate of candidates) {
+      if (candidate.passage !== best.passage || candidate.position <= best.position + 1) continue
+      if (candidate.position > best.position + STEPS || candidate.sentence.length > STEP_LENGTH) break
+      if (!take(candidate)) break
+    }
+  }
   // Then lines that cover question words the chosen ones missed, or score nearly as well.
   const covered = () => new Set(chosen.flatMap((candidate) => [...candidate.matched.keys()]))
   for (const candidate of ranked.slice(1, 12)) {
@@ -329,6 +340,7 @@ function answerKinds(question: string, queryWords: Set<string>): Want[] {
 
 const QUANTITY =
   /\b(how (much|many|long|often|far|quickly|fast|high|big|soon)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit|bald)|wann|seit wann)\b/i
+const PROCEDURE = /\b(how (do|can|to|should|would) |what (should|do|can) i do|steps?\b|wie (kann|muss|soll|mache|bekomme|gehe|lasse)|was (muss|soll|kann) ich)/i
 // "Which app / exchange / network …": a thing with a name (not "which command", not "which share").
 const NAME =
   /\b(which|what|welche[rmns]?|mit welche[rmn]?)\s+(\w+\s+)?(tools?|apps?|applications?|services?|exchanges?|networks?|chains?|blockchains?|platforms?|websites?|sites?|programs?|software|wallets?|computers?|devices?|hardware|providers?|compan(y|ies)|ai|ki|options?|netzwerk\w*|plattform\w*|anbieter\w*|börsen?|geräte?|rechner|programm\w*|webseiten?|seiten?)\b/i

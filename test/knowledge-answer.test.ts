@@ -139,3 +139,15 @@ t.test("another page's line joins the answer only when it scores nearly as well"
     'and joins when it scores nearly as well',
   )
 })
+
+t.test('a how-to question takes the short steps after its best line along, in order', async (t) => {
+  const passages = [
+    passage(
+      'Booking',
+      'To book a mooring at the harbour, open the harbour app.\nTap the anchor icon\nChoose a night\nConfirm with your card\nThe office also sells maps.',
+    ),
+    passage('Prices', 'A mooring at the harbour costs 12 coins.\nA mooring in winter is cheaper.\nThe harbour has a mooring for every boat.'),
+  ]
+  const lines = extractAnswer('how do I book a mooring at the harbour?', passages).map((line) => line.sentence)
+  t.same(lines.slice(0, 4), ['To book a mooring at the harbour, open the harbour app.', 'Tap the anchor icon', 'Choose a night', 'Confirm with your card'])
+})
