@@ -1,6 +1,6 @@
 // npm run eval -- <file.jsonl> [more.jsonl …] [--misses tune|held-out|all|none]
-// Retrieval (recall@5, MRR@10 by gold page) and the answer a user actually
-// gets: each question goes through the offline agent with every tool, as the
+// Retrieval (recall@5, MRR@10 by gold page), whether the answer's first line
+// comes from a gold page (answer page), and the answer a user actually gets: each question goes through the offline agent with every tool, as the
 // server wires them, with Ocean pointed at a closed loopback port so chain-data
 // tools fail at once. An answer is correct when it matches ALL of the
 // question's answer_patterns. Figures per file, split, difficulty and language;
@@ -43,6 +43,8 @@ interface Outcome {
   /** Patterns the answer did not match. */
   missed: string[]
   rank: number | undefined
+  /** The answer's first line is from a gold page. */
+  goldPage: boolean
   correct: boolean
   tools: string[]
   wiki: boolean
@@ -120,6 +122,7 @@ async function main(): Promise<number> {
         lastWiki = undefined
         const result = await agent.run({ message: question.question, history: [], signal: AbortSignal.timeout(30_000), log, emit: () => {} })
         const missed = question.answer_patterns.filter((pattern) => !new RegExp(pattern, 'i').test(result.answer))
+        const firstLine = (lastWiki as WikiResult | undefined)?.highlights[0]
         outcomes.push({
           file,
           id: question.id,
@@ -129,6 +132,7 @@ async function main(): Promise<number> {
           question: question.question,
           gold: question.gold_docs,
           rank: index >= 0 ? index + 1 : undefined,
+          goldPage: firstLine !== undefined && gold.has(`${pageName(firstLine.url).replace(/#.*$/, '')}.md`),
           missed,
           correct: missed.length === 0,
           tools: result.tools,
@@ -144,7 +148,7 @@ async function main(): Promise<number> {
     console.log(
       `Split: held out when sha256(id)[0..4] mod 100 < ${HELD_OUT_PERCENT}; accuracy = answer matches all answer_patterns, via the offline agent (Ocean unreachable).`,
     )
-    console.log(`${'group'.padEnd(34)} ${'n'.padStart(4)}  recall@5  MRR@10  accuracy  wiki-routed acc  wrong route`)
+    console.log(`${'group'.padEnd(34)} ${'n'.padStart(4)}  recall@5  MRR@10  answer page  accuracy  wiki-routed acc  wrong route`)
     for (const { file } of sets) {
       const inFile = outcomes.filter((outcome) => outcome.file === file)
       printGroup(file, inFile)
@@ -177,7 +181,9 @@ async function main(): Promise<number> {
           )
       }
     }
-    console.log(`embedder ${kb.embedder.name}; ${outcomes.length} questions in ${(ms / 1000).toFixed(1)} s`)
+    console.log(
+      `embedder ${kb.embedder.name}; ${outcomes.length} questions in ${(ms / 1000).toFixed(1)} s (${(ms / outcomes.length).toFixed(1)} ms a question, the recall@5 search included)`,
+    )
     return 0
   } catch (error) {
     console.error(error instanceof KnowledgeError ? error.message : `Evaluation failed: ${(error as Error).message}`)
@@ -196,12 +202,13 @@ function printGroup(label: string, group: Outcome[]): void {
   if (!n) return
   const recall = group.filter((outcome) => outcome.rank !== undefined && outcome.rank <= 5).length / n
   const mrr = group.reduce((sum, outcome) => sum + (outcome.rank !== undefined && outcome.rank <= 10 ? 1 / outcome.rank : 0), 0) / n
+  const answerPage = group.filter((outcome) => outcome.goldPage).length / n
   const accuracy = group.filter((outcome) => outcome.correct).length / n
   const routed = group.filter((outcome) => outcome.wiki)
   const routedAccuracy = routed.length ? (routed.filter((outcome) => outcome.correct).length / routed.length).toFixed(3) : '-'
   const wrongRoute = group.filter((outcome) => !outcome.correct && !outcome.wiki).length
   console.log(
-    `${label.padEnd(34)} ${String(n).padStart(4)}  ${recall.toFixed(3).padStart(8)}  ${mrr.toFixed(3).padStart(6)}  ${accuracy.toFixed(3).padStart(8)}  ${`${routedAccuracy} (${routed.length})`.padStart(15)}  ${String(wrongRoute).padStart(11)}`,
+    `${label.padEnd(34)} ${String(n).padStart(4)}  ${recall.toFixed(3).padStart(8)}  ${mrr.toFixed(3).padStart(6)}  ${answerPage.toFixed(3).padStart(11)}  ${accuracy.toFixed(3).padStart(8)}  ${`${routedAccuracy} (${routed.length})`.padStart(15)}  ${String(wrongRoute).padStart(11)}`,
   )
 }
 

@@ -1,11 +1,12 @@
 // Retrieval policy for answers: which passages an answer is drawn from and how
 // much each counts. The best hits, then the rest of the best page (an answer
 // often sits in another section of the page that ranked first), each weighted
-// by its rank; the lines that answer; and the best hits cut to their relevant
-// lines for a model. The wiki tool only formats what this returns.
+// by its rank; of those, the page (or two) whose lines answer best; the lines
+// that answer; and the best hits cut to their relevant lines for a model. The
+// wiki tool only formats what this returns.
 import type { SearchHit, SearchOptions } from './types.ts'
 import type { PageChunk } from './store.ts'
-import { compactPassage, extractAnswer, type Passage } from './extract.ts'
+import { compactPassage, extractAnswer, rankLines, type Passage } from './extract.ts'
 
 export interface Highlight {
   /** A line of the wiki that answers the query. */
@@ -39,6 +40,13 @@ const CONTEXT_PAGES = 1
 const CHUNKS_PER_PAGE = 60
 /** A passage from the rest of a page counts a little less than a hit of that page. */
 const PAGE_CONTEXT_WEIGHT = 0.85
+/** Pages an answer's lines come from: the best one, and another that answers nearly as well (a question about two things). */
+const ANSWER_PAGES = 2
+/** A further page's lines must score at least this share of the best page's to join the answer. */
+const FURTHER_PAGE_SHARE = 0.7
+/** A page counts its best lines, each half the one before: a page that answers has more than one line about the question. */
+const PAGE_LINES = 3
+const PAGE_LINE_DECAY = 0.5
 /** The best passage gets the most room. */
 const PASSAGE_SHARES = [0.35, 0.25, 0.2, 0.2]
 
@@ -52,7 +60,7 @@ export async function retrieve(source: Source, query: string, options: RetrieveO
   const passageBudget = options.passageBudget ?? 1400
   const hits = await source.search(query, { k: ANSWER_HITS, perPage: PASSAGES_PER_PAGE })
   if (!hits.length) return { highlights: [], passages: [] }
-  const context = await answerContext(source, hits)
+  const context = answerPages(query, await answerContext(source, hits))
   const highlights = extractAnswer(query, context, { budget: highlightBudget }).map(({ passage, sentence }) => ({
     text: sentence,
     title: context[passage].title,
@@ -84,4 +92,34 @@ async function answerContext(source: Source, hits: SearchHit[]): Promise<Passage
     context.push({ title: chunk.title, url: chunk.url, heading: chunk.heading, content: chunk.content, weight: PAGE_CONTEXT_WEIGHT * rankWeight(rank) })
   }
   return context
+}
+
+/**
+ * The passages of the pages whose lines answer the query best. Lines of
+ * several pages glued together read badly, and a page that only repeats a few
+ * of the question's words in one line often outscores, line for line, the
+ * page that answers it in several; so pages are chosen by their best lines
+ * together (scored as the answer scores them, retrieval rank included), before
+ * the answer's lines are.
+ */
+export function answerPages(query: string, context: Passage[]): Passage[] {
+  const pageOf = (passage: Passage) => passage.url.replace(/#.*$/, '')
+  const lines = new Map<string, number[]>()
+  for (const candidate of rankLines(query, context)) {
+    if (candidate.score <= 0) break
+    const page = pageOf(context[candidate.passage])
+    const scores = lines.get(page) ?? []
+    if (scores.length < PAGE_LINES) lines.set(page, [...scores, candidate.score])
+  }
+  const pages = [...lines]
+    .map(([page, scores]) => ({ page, score: scores.reduce((sum, score, index) => sum + score * PAGE_LINE_DECAY ** index, 0) }))
+    .sort((a, b) => b.score - a.score)
+  if (!pages.length) return context
+  const chosen = new Set(
+    pages
+      .slice(0, ANSWER_PAGES)
+      .filter(({ score }) => score >= FURTHER_PAGE_SHARE * pages[0].score)
+      .map(({ page }) => page),
+  )
+  return context.filter((passage) => chosen.has(pageOf(passage)))
 }
