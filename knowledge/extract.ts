@@ -236,15 +236,20 @@ function collectCandidates(passages: Passage[]): Candidate[] {
   const seen = new Set<string>()
   const out: Candidate[] = []
   passages.forEach((passage, index) => {
-    const lines = joinAbbreviations(sentences(passage.content))
+    const lines = withTableHeaders(joinAbbreviations(sentences(passage.content)))
     let position = 0
     for (let line = 0; line < lines.length; line++) {
-      let sentence = lines[line]
-      if (/:$/.test(sentence) && lines[line + 1] && sentence.length + lines[line + 1].length < 300) sentence = `${sentence}\n${lines[++line]}`
+      let { text: sentence, scored } = lines[line]
+      const following = lines[line + 1]
+      if (/:$/.test(sentence) && following && sentence.length + following.text.length < 300) {
+        sentence = `${sentence}\n${following.text}`
+        scored = `${scored}\n${following.scored}`
+        line++
+      }
       const key = sentence.toLowerCase()
       if (seen.has(key)) continue
       seen.add(key)
-      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(sentence), score: 0, matched: new Map() })
+      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(scored), score: 0, matched: new Map() })
     }
   })
   return out
@@ -256,6 +261,31 @@ function echoes(words: string[], wordMatches: (word: string) => Float64Array): b
   if (distinct.length < 3) return false
   const asked = distinct.filter((word) => wordMatches(word).some((match) => match >= 0.8)).length
   return asked >= ECHO_SHARE * distinct.length
+}
+
+// A table row is shown as "Header: cell · Header: cell" (a bare row of cells
+// says little); it is scored on its own cells, and the header row itself
+// goes, since every row now carries it.
+interface Line {
+  text: string
+  scored: string
+}
+
+function withTableHeaders(lines: string[]): Line[] {
+  const out: Line[] = []
+  const cellsOf = (line: string | undefined) => (line?.includes(' | ') ? line.split(/\s*\|\s*/) : undefined)
+  let header: string[] | undefined
+  lines.forEach((line, index) => {
+    const cells = cellsOf(line)
+    if (cells && header?.length === cells.length) {
+      const labelled = cells.map((cell, column) => (cell && header![column] ? `${header![column]}: ${cell}` : cell)).filter(Boolean)
+      out.push({ text: labelled.join(' · '), scored: line })
+      return
+    }
+    header = cells && cellsOf(lines[index + 1])?.length === cells.length ? cells : undefined
+    if (!header) out.push({ text: line, scored: line })
+  })
+  return out
 }
 
 // "e.g." and "z.B." end no sentence: the piece after one belongs to the line before.

@@ -151,3 +151,9 @@ t.test('a how-to question takes the short steps after its best line along, in or
   const lines = extractAnswer('how do I book a mooring at the harbour?', passages).map((line) => line.sentence)
   t.same(lines.slice(0, 4), ['To book a mooring at the harbour, open the harbour app.', 'Tap the anchor icon', 'Choose a night', 'Confirm with your card'])
 })
+
+t.test('a table row is shown with its header', async (t) => {
+  const passages = [passage('Ferries', 'Ferry | Departs | Ticket office\nNorth ferry | 08:00 | Pier 1\nSouth ferry | 09:30 | Pier 4')]
+  const [best] = extractAnswer('when does the south ferry depart?', passages, { maxLines: 1 })
+  t.equal(best?.sentence, 'Ferry: South ferry · Departs: 09:30 · Ticket office: Pier 4')
+})
