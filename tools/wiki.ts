@@ -84,12 +84,15 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
 }
 
 // The lines in reading order, each run from one section under that section's
-// name ("Pros:" means little without the option it is about); a line of the
-// page's introduction needs no label unless the answer spans pages.
+// name ("Pros:" means little without the option it is about), a short one with
+// its parent's; a line of the page's introduction needs no label unless the
+// answer spans pages.
 function answerBody(highlights: Highlight[]): string {
   const pages = new Set(highlights.map((highlight) => highlight.url.replace(/#.*$/, '')))
   const label = (highlight: Highlight) => {
-    const section = highlight.heading.split(' › ').at(-1)?.replace(/:$/, '').trim()
+    // A bare "Advantages" or "Background" is named with what it belongs to.
+    const path = highlight.heading.split(' › ').map((part) => part.replace(/:$/, '').trim())
+    const section = path.slice(path.at(-1)!.split(/\s+/).length <= 2 ? -2 : -1).join(' › ')
     if (section && highlight.heading !== highlight.title) return section
     return pages.size > 1 ? highlight.title : ''
   }
