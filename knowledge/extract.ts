@@ -7,7 +7,7 @@
 // one's words, weighted by how well its passage ranked. The best one is kept
 // with what continues it, then others that cover question words it missed or
 // score nearly as well, within a small budget.
-import { contentWords, sentences, stem } from './text.ts'
+import { contentWords, detectLanguage, sentences, stem } from './text.ts'
 
 export interface Passage {
   title: string
@@ -55,12 +55,23 @@ const HEADING_DISCOUNT = 0.6
 const CARRIED_SHARE = 0.5
 /** A line scoring this share of the best one is kept even when it adds no question word. */
 const NEARLY_AS_GOOD = 0.6
+/** A line of another page than the best line's joins only when it scores this share of the best one. */
+const OTHER_PAGE_SHARE = 0.5
+/** Lines after the best one a how-to question takes along, while each is a short step. */
+const STEPS = 3
+const STEP_LENGTH = 160
 /** Lines either side of a line, in its passage, whose score it partly shares. */
 const NEIGHBOURHOOD = 2
 /** Share of the best neighbour's score a line adds to its own. */
 const NEIGHBOUR_SHARE = 0.6
 /** Factor for a line with the kind of content the question asks for (a number, a path, a command). */
 const KIND_BOOST = 1.8
+/** Factor for a line naming something new, or giving a reason, when the question asks which or why. */
+const NAME_BOOST = 1.5
+/** A line is an echo of the question when this share of its distinct words are question words … */
+const ECHO_SHARE = 0.8
+/** … and then counts this much (its neighbours still share its full score). */
+const ECHO_FACTOR = 0.5
 /** A line longer than this is cut to the window around its matches. */
 const LONG_LINE = 360
 
@@ -97,6 +108,14 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   // leads in, or the next one picks up its thread (lowercase, list item, "It", "This").
   const next = candidates.find((candidate) => candidate.passage === best.passage && candidate.position === best.position + 1)
   if (next && (best.sentence.length < 100 || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
+  // A how-to is answered by its steps: the short lines that follow, in order.
+  if (PROCEDURE.test(question)) {
+    for (const candidate of candidates) {
+      if (candidate.passage !== best.passage || candidate.position <= best.position + 1) continue
+      if (candidate.position > best.position + STEPS || candidate.sentence.length > STEP_LENGTH) break
+      if (!take(candidate)) break
+    }
+  }
   // Then lines that cover question words the chosen ones missed, or score nearly as well.
   const covered = () => new Set(chosen.flatMap((candidate) => [...candidate.matched.keys()]))
   for (const candidate of ranked.slice(1, 12)) {
@@ -104,6 +123,9 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
     if (candidate.score < best.score * 0.4) break
     const known = covered()
     const adds = [...candidate.matched.keys()].some((word) => !known.has(word))
+    // Another page's line must earn its place: an answer from one page reads better.
+    const elsewhere = pageOf(passages[candidate.passage].url) !== pageOf(passages[best.passage].url)
+    if (elsewhere && candidate.score < best.score * OTHER_PAGE_SHARE) continue
     if (adds || candidate.score >= best.score * NEARLY_AS_GOOD) take(candidate)
   }
   return chosen
@@ -154,8 +176,9 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
   // Rarity of each question word among the candidate lines: a word on every line tells nothing.
   const idf = query.map((_, q) => Math.log(1 + (candidates.length + 1) / (1 + inLines.filter((line) => line[q] >= 0.8).length)))
   const averageLength = candidates.reduce((sum, candidate) => sum + candidate.words.length, 0) / candidates.length || 1
-  const wants = answerKind(question)
+  const wants = answerKinds(question, new Set(query))
 
+  const raw = new Float64Array(candidates.length)
   candidates.forEach((candidate, index) => {
     // A line that picks up the previous one's thread ("It's value increases…") is about what that one names.
     const previous = candidates[index - 1]
@@ -175,16 +198,21 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
     // Earlier lines of a section tend to state its point.
     score *= 1 - Math.min(0.15, candidate.position * 0.01)
     if (candidate.words.length < 3 && !/\d/.test(candidate.sentence)) score *= 0.6
-    if (wants && wants.test(candidate.sentence)) score *= KIND_BOOST
+    let answers = false
+    for (const want of wants) if (want.test(candidate.sentence, passage.heading)) ((score *= want.boost), (answers = true))
+    raw[index] = score
+    // A line made mostly of the question's own words restates it rather than answering it.
+    if (!answers && echoes(candidate.words, wordMatches)) score *= ECHO_FACTOR
     candidate.score = score
   })
   // A line next to strong lines of its section is likely about the same point
   // (the answer often follows the line that repeats the question's words).
   const own = candidates.map((candidate) => candidate.score)
+  const lent = [...raw]
   candidates.forEach((candidate, index) => {
     let near = 0
     for (let other = Math.max(0, index - NEIGHBOURHOOD); other <= Math.min(candidates.length - 1, index + NEIGHBOURHOOD); other++) {
-      if (other !== index && candidates[other].passage === candidate.passage) near = Math.max(near, own[other])
+      if (other !== index && candidates[other].passage === candidate.passage) near = Math.max(near, lent[other])
     }
     candidate.score = own[index] + NEIGHBOUR_SHARE * near
   })
@@ -208,18 +236,73 @@ function collectCandidates(passages: Passage[]): Candidate[] {
   const seen = new Set<string>()
   const out: Candidate[] = []
   passages.forEach((passage, index) => {
-    const lines = sentences(passage.content)
+    const lines = withTableHeaders(joinAbbreviations(sentences(passage.content)))
     let position = 0
     for (let line = 0; line < lines.length; line++) {
-      let sentence = lines[line]
-      if (/:$/.test(sentence) && lines[line + 1] && sentence.length + lines[line + 1].length < 300) sentence = `${sentence}\n${lines[++line]}`
+      let { text: sentence, scored } = lines[line]
+      const following = lines[line + 1]
+      if (/:$/.test(sentence) && following && sentence.length + following.text.length < 300) {
+        sentence = `${sentence}\n${following.text}`
+        scored = `${scored}\n${following.scored}`
+        line++
+      }
       const key = sentence.toLowerCase()
       if (seen.has(key)) continue
       seen.add(key)
-      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(sentence), score: 0, matched: new Map() })
+      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(scored), score: 0, matched: new Map() })
     }
   })
   return out
+}
+
+// Most of the line's distinct words are question words (and it has a few).
+function echoes(words: string[], wordMatches: (word: string) => Float64Array): boolean {
+  const distinct = [...new Set(words)]
+  if (distinct.length < 3) return false
+  const asked = distinct.filter((word) => wordMatches(word).some((match) => match >= 0.8)).length
+  return asked >= ECHO_SHARE * distinct.length
+}
+
+// A table row is shown as "Header: cell · Header: cell" (a bare row of cells
+// says little); it is scored on its own cells, and the header row itself
+// goes, since every row now carries it.
+interface Line {
+  text: string
+  scored: string
+}
+
+function withTableHeaders(lines: string[]): Line[] {
+  const out: Line[] = []
+  const cellsOf = (line: string | undefined) => (line?.includes(' | ') ? line.split(/\s*\|\s*/) : undefined)
+  let header: string[] | undefined
+  lines.forEach((line, index) => {
+    const cells = cellsOf(line)
+    if (cells && header?.length === cells.length) {
+      const labelled = cells.map((cell, column) => (cell && header![column] ? `${header![column]}: ${cell}` : cell)).filter(Boolean)
+      out.push({ text: labelled.join(' · '), scored: line })
+      return
+    }
+    header = cells && cellsOf(lines[index + 1])?.length === cells.length ? cells : undefined
+    if (!header) out.push({ text: line, scored: line })
+  })
+  return out
+}
+
+// "e.g." and "z.B." end no sentence: the piece after one belongs to the line before.
+const ABBREVIATION = /\b(e\.g|i\.e|z\.\s?B|d\.h|u\.a|bzw|ca|vs|approx|incl|inkl|Nr|No)\.$/i
+
+function joinAbbreviations(lines: string[]): string[] {
+  const out: string[] = []
+  for (const line of lines) {
+    const last = out.length - 1
+    if (last >= 0 && ABBREVIATION.test(out[last])) out[last] = `${out[last]} ${line}`
+    else out.push(line)
+  }
+  return out
+}
+
+function pageOf(url: string): string {
+  return url.replace(/#.*$/, '')
 }
 
 function continues(sentence: string): boolean {
@@ -263,17 +346,48 @@ function editDistance(a: string, b: string, limit: number): number {
   return previous[b.length]
 }
 
-// What kind of line answers the question: an amount or date wants a number,
-// "where" a path, link or menu, a command question a command.
-function answerKind(question: string): RegExp | undefined {
-  if (QUANTITY.test(question)) return /\d/
-  if (/\b(where|wo|wohin)\b/i.test(question)) return /[\\/]|https?:|>|→/
-  if (/\b(command|befehl|cli|console|konsole|terminal)\b/i.test(question)) return /^[a-z][\w-]+(\s|$)|`|\w+\s+"[^"]*"/
-  return undefined
+// What the question asks for, each with a test of a line that has it: an
+// amount or date wants a number; "where" a path, link or menu; a command
+// question a command; "which app/exchange/…" a name the question does not
+// already say; "why" a reason (or a line under a "Reason" heading). English
+// and German. (Boosting yes/no lines and comparisons measured worse.)
+interface Want {
+  test(line: string, heading: string): boolean
+  boost: number
+}
+
+function answerKinds(question: string, queryWords: Set<string>): Want[] {
+  const wants: Want[] = []
+  const german = detectLanguage(question) === 'de'
+  if (QUANTITY.test(question)) wants.push({ test: (line) => /\d/.test(line), boost: KIND_BOOST })
+  if (/\b(where|wo|wohin)\b/i.test(question)) wants.push({ test: (line) => /[\\/]|https?:|>|→/.test(line), boost: KIND_BOOST })
+  if (/\b(command|befehl|cli|console|konsole|terminal)\b/i.test(question))
+    wants.push({ test: (line) => /^[a-z][\w-]+(\s|$)|`|\w+\s+"[^"]*"/.test(line), boost: KIND_BOOST })
+  if (NAME.test(question) && !wants.length) wants.push({ test: (line) => namesSomethingNew(line, queryWords, german), boost: NAME_BOOST })
+  if (REASON.test(question)) wants.push({ test: (line, heading) => REASON_LINE.test(line) || REASON_HEADING.test(heading), boost: NAME_BOOST })
+  return wants
 }
 
 const QUANTITY =
-  /\b(how (much|many|long|often|far|quickly|fast|high|big)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit)|wann|seit wann)\b/i
+  /\b(how (much|many|long|often|far|quickly|fast|high|big|soon)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit|bald)|wann|seit wann)\b/i
+const PROCEDURE = /\b(how (do|can|to|should|would) |what (should|do|can) i do|steps?\b|wie (kann|muss|soll|mache|bekomme|gehe|lasse)|was (muss|soll|kann) ich)/i
+// "Which app / exchange / network …": a thing with a name (not "which command", not "which share").
+const NAME =
+  /\b(which|what|welche[rmns]?|mit welche[rmn]?)\s+(\w+\s+)?(tools?|apps?|applications?|services?|exchanges?|networks?|chains?|blockchains?|platforms?|websites?|sites?|programs?|software|wallets?|computers?|devices?|hardware|providers?|compan(y|ies)|ai|ki|options?|netzwerk\w*|plattform\w*|anbieter\w*|börsen?|geräte?|rechner|programm\w*|webseiten?|seiten?)\b/i
+const REASON = /\b(why|reason|cause|risky|warum|wieso|weshalb|grund|ursache)\b/i
+const REASON_LINE = /\b(because|since|due to|reason|caused?|otherwise|so that|in order to|to avoid|risk\w*|useful|weil|denn|deshalb|daher|sonst|grund|ursache|damit)\b/i
+const REASON_HEADING = /\b(reason|cause|why|background|grund|ursache|warum|hintergrund)/i
+// A name the question does not say yet: a term in quotes or backticks, an
+// acronym or camel-cased word (GPT, AppImage), or (in English, where only
+// names are capitalised) a capitalised word inside the sentence.
+function namesSomethingNew(line: string, queryWords: Set<string>, german: boolean): boolean {
+  const novel = (term: string) => contentWords(term).some((word) => !queryWords.has(word))
+  for (const match of line.matchAll(/['"„“‘`]([^'"“”‘’`\n]{2,40})['"“”’`]/g)) if (novel(match[1])) return true
+  for (const match of line.matchAll(/\b(\p{Lu}{2,}[\p{L}\d-]*|\p{L}+\p{Ll}\p{Lu}[\p{L}\d]*)/gu)) if (novel(match[1])) return true
+  if (german) return false
+  for (const match of line.matchAll(/(?<=[\p{L}\d,;:.)]\s+|\()(\p{Lu}\p{Ll}{2,}[\p{L}\d]*)/gu)) if (novel(match[1])) return true
+  return false
+}
 
 // A very long line (a table row, a paragraph without full stops) is cut to the
 // stretch around the first question word it contains.

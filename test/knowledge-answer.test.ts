@@ -74,3 +74,86 @@ t.test('a line next to the one that repeats the question shares its score, and a
   ]
   t.match(answer('what is the double-sign penalty?', penalty), /ten times the block reward/)
 })
+
+t.test('a "which app / exchange" question prefers the line that names one the question does not', async (t) => {
+  const passages = [
+    passage(
+      'Ferry tickets',
+      'Ferry tickets for the island are sold online and at the pier.\nThe booking app for the island ferry is called TideTicket.\nTickets sold online are valid for a whole day.',
+    ),
+  ]
+  const best = extractAnswer('which app sells tickets for the island ferry online?', passages, { maxLines: 1 })
+  t.match(best[0]?.sentence, /TideTicket/)
+  const german = [passage('Fähre', 'Tickets für die Fähre gibt es online und am Pier.\nDie Fähre wird von der Reederei NordKap betrieben.')]
+  t.match(extractAnswer('welcher Anbieter betreibt die Fähre?', german, { maxLines: 1 })[0]?.sentence, /NordKap/)
+})
+
+t.test('a "why" question prefers the reason, also when only the heading says it is one', async (t) => {
+  const question = 'why does the harbour lamp go dark?'
+  const byHeading = [
+    passage('Lamp › History', 'The harbour lamp went dark in the great storm.'),
+    passage('Lamp › Reason', 'The harbour lamp goes dark when the battery is worn.'),
+  ]
+  t.match(extractAnswer(question, byHeading, { maxLines: 1 })[0]?.sentence, /battery/)
+  const byLine = [passage('Lamp', 'The harbour lamp went dark in the great storm.\nThe harbour lamp goes dark because the battery is worn.')]
+  t.match(extractAnswer(question, byLine, { maxLines: 1 })[0]?.sentence, /battery/)
+})
+
+t.test('a line that only restates the question yields to the one after it', async (t) => {
+  const passages = [
+    passage(
+      'Pier',
+      'The ferry does not leave the north pier during a storm warning.\nBoats wait in the inner basin until the harbour master lifts the warning.\nSeals rest on the pier.',
+    ),
+  ]
+  const best = extractAnswer('ferry does not leave north pier during storm warning', passages, { maxLines: 1 })
+  t.match(best[0]?.sentence, /inner basin/)
+})
+
+t.test('"e.g." and "z.B." do not end a line', async (t) => {
+  const english = [passage('Exchanges', 'Some exchanges sell tickets without a passport (e.g. Harbourbit). Others ask for one.')]
+  t.match(extractAnswer('which exchange sells tickets without a passport?', english, { maxLines: 1 })[0]?.sentence, /without a passport \(e\.g\. Harbourbit\)/)
+  const german = [passage('Börsen', 'Manche Börsen verkaufen Tickets ohne Ausweis (z.B. Hafenbit). Andere verlangen einen.')]
+  t.match(extractAnswer('welche Börse verkauft Tickets ohne Ausweis?', german, { maxLines: 1 })[0]?.sentence, /ohne Ausweis \(z\.B\. Hafenbit\)/)
+})
+
+t.test("another page's line joins the answer only when it scores nearly as well", async (t) => {
+  const passages: Passage[] = [
+    {
+      title: 'Ferry',
+      url: 'https://wiki.example/Ferry#times',
+      heading: 'Times',
+      content: 'The island ferry leaves the north pier every 40 minutes.\nThe ferry crossing takes a quarter of an hour.',
+    },
+    { title: 'Town', url: 'https://wiki.example/Town', heading: 'Town', content: 'The island cafe sells fish to the ferry crew.', weight: 0.75 },
+  ]
+  const lines = extractAnswer('how often does the island ferry leave, is there a cafe?', passages).map((line) => line.sentence)
+  t.match(lines[0], /every 40 minutes/)
+  t.notOk(
+    lines.some((line) => /cafe/.test(line)),
+    'a weaker line of another page is left out, though it has a question word the others lack',
+  )
+  const sameWeight = extractAnswer('how often does the island ferry leave, is there a cafe?', [passages[0], { ...passages[1], weight: 1 }])
+  t.ok(
+    sameWeight.some((line) => /cafe/.test(line.sentence)),
+    'and joins when it scores nearly as well',
+  )
+})
+
+t.test('a how-to question takes the short steps after its best line along, in order', async (t) => {
+  const passages = [
+    passage(
+      'Booking',
+      'To book a mooring at the harbour, open the harbour app.\nTap the anchor icon\nChoose a night\nConfirm with your card\nThe office also sells maps.',
+    ),
+    passage('Prices', 'A mooring at the harbour costs 12 coins.\nA mooring in winter is cheaper.\nThe harbour has a mooring for every boat.'),
+  ]
+  const lines = extractAnswer('how do I book a mooring at the harbour?', passages).map((line) => line.sentence)
+  t.same(lines.slice(0, 4), ['To book a mooring at the harbour, open the harbour app.', 'Tap the anchor icon', 'Choose a night', 'Confirm with your card'])
+})
+
+t.test('a table row is shown with its header', async (t) => {
+  const passages = [passage('Ferries', 'Ferry | Departs | Ticket office\nNorth ferry | 08:00 | Pier 1\nSouth ferry | 09:30 | Pier 4')]
+  const [best] = extractAnswer('when does the south ferry depart?', passages, { maxLines: 1 })
+  t.equal(best?.sentence, 'Ferry: South ferry · Departs: 09:30 · Ticket office: Pier 4')
+})

@@ -49,6 +49,7 @@ t.test('wiki tool answers from the base, extractively and with sources', async (
   t.match(result.passages[0], { title: 'Lighthouse keeping', url: 'https://wiki.example/docs/Lighthouse#lamp-schedule' })
   const answer = wiki.offline!.answer(result, args, message)
   t.match(answer, /11 hours in winter/, 'the sentence with the fact')
+  t.match(answer, /\*\*Lamp schedule\*\*\n(.+\n)*.*11 hours in winter/, 'under the name of its section')
   t.match(answer, /\[Lighthouse keeping › Lamp schedule\]\(https:\/\/wiki\.example\/docs\/Lighthouse#lamp-schedule\)/, 'links its source')
   t.notMatch(answer, /seal/i, 'no unrelated sentences')
 
@@ -59,4 +60,24 @@ t.test('wiki tool answers from the base, extractively and with sources', async (
   t.match(germanAnswer, /Quelle[\s\S]*https:\/\/wiki\.example\/de\/docs\/Leuchtturm#lampenplan/)
 
   await t.rejects(wiki.run({ query: '  ' }, context()), { name: 'ToolError', kind: 'invalid_argument' })
+})
+
+t.test('the offline answer shows each run of lines under its section, a short one with its parent', async (t) => {
+  const db = await connectDatabase(await freshDatabase())
+  t.teardown(() => db.close())
+  const wiki = createWikiTool(createKnowledgeBaseWith({ sql: db.sql, embedder: createLocalEmbedder(), log }))
+  const page = 'https://wiki.example/docs/Harbour'
+  const line = (text: string, heading: string, anchor: string) => ({ text, title: 'Harbour', heading, url: `${page}#${anchor}` })
+  const result = {
+    highlights: [
+      line('- Open all year', 'Harbour › Moorings › Pros', 'pros'),
+      line('- Shelter from storms', 'Harbour › Moorings › Pros', 'pros'),
+      line('A mooring costs 12 coins a night.', 'Harbour › Mooring fees and payment', 'fees'),
+    ],
+    passages: [{ source: 'en/Harbour.md', title: 'Harbour', heading: 'Harbour', url: page, content: 'x' }],
+  }
+  const message = { message: 'what speaks for a mooring?', recentHumanMessages: [] }
+  const answer = wiki.offline!.answer(result, { query: message.message }, message)
+  t.match(answer, /\*\*Moorings › Pros\*\*\n• Open all year\n• Shelter from storms\n\n\*\*Mooring fees and payment\*\*\nA mooring costs 12 coins a night\./)
+  t.match(answer, /Sources:\n- \[Harbour › Harbour › Moorings › Pros\]\(https:\/\/wiki\.example\/docs\/Harbour#pros\)/)
 })

@@ -72,7 +72,7 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
             ? `Dazu habe ich im Wiki keine passende Stelle gefunden 🌊. Vielleicht hilft eine dieser Seiten:\n- ${links}`
             : `I couldn't find that exact answer in the wiki 🌊. These pages come closest:\n- ${links}`
         }
-        const body = result.highlights.map((highlight) => highlight.text.replace(/^[-*] /, '• ')).join('\n')
+        const body = answerBody(result.highlights)
         const sources = [...new Map(result.highlights.map((highlight) => [highlight.url, highlight])).values()]
         const list = sources.map(link).join('\n- ')
         return german
@@ -81,4 +81,33 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
       },
     },
   }
+}
+
+// The lines in reading order, each run from one section under that section's
+// name ("Pros:" means little without the option it is about), a short one with
+// its parent's; a line of the page's introduction needs no label unless the
+// answer spans pages.
+function answerBody(highlights: Highlight[]): string {
+  const pages = new Set(highlights.map((highlight) => highlight.url.replace(/#.*$/, '')))
+  const label = (highlight: Highlight) => {
+    // A bare "Advantages" or "Background" is named with what it belongs to.
+    const path = highlight.heading.split(' › ').map((part) => part.replace(/:$/, '').trim())
+    const section = path.slice(path.at(-1)!.split(/\s+/).length <= 2 ? -2 : -1).join(' › ')
+    if (section && highlight.heading !== highlight.title) return section
+    return pages.size > 1 ? highlight.title : ''
+  }
+  const blocks: string[] = []
+  let previous = ''
+  for (const highlight of highlights) {
+    const key = `${highlight.url} ${highlight.heading}`
+    const line = highlight.text.replace(/^[-*] /, '• ')
+    if (key === previous) {
+      blocks[blocks.length - 1] += `\n${line}`
+      continue
+    }
+    previous = key
+    const name = label(highlight)
+    blocks.push(name ? `**${name}**\n${line}` : line)
+  }
+  return blocks.join('\n\n')
 }
