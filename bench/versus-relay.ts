@@ -26,6 +26,10 @@ const LOADS = {
   paced: { conversations: Number(process.env.BENCH_PACED_CONVERSATIONS ?? 1000), turns: 2 },
 } as const
 type Load = keyof typeof LOADS
+// BENCH_LOADS=instant measures one load only (and skips the start-up figure); BENCH_PROF=DIR writes
+// the project server's CPU profiles (every thread, the embedded database's worker too) into DIR.
+const MEASURED = (process.env.BENCH_LOADS?.split(',') ?? Object.keys(LOADS)) as Load[]
+const PROFILE_DIR = process.env.BENCH_PROF
 
 // Turned off for the project so the benchmark measures turns, not refusals.
 const NO_LIMITS = {
@@ -57,13 +61,14 @@ interface Measured {
 const cleanUp: (() => Promise<unknown>)[] = []
 try {
   const provider = await startProvider()
-  const startup = await measureStartup()
+  const startup = process.env.BENCH_LOADS ? { existingMs: NaN, freshMs: NaN } : await measureStartup()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-versus-'))
   cleanUp.push(() => rm(dataDir, { recursive: true, force: true }))
   const env = { OPENAI_BASE_URL: provider.url, OPENAI_API_KEY: 'bench', HOST: '127.0.0.1' }
-  const project = await projectCommand()
+  const command = await projectCommand()
+  const project = PROFILE_DIR ? [command[0], '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, ...command.slice(1)] : command
   const targets = [
-    await startTarget('baseline', await baselineCommand(project), env),
+    await startTarget('baseline', await baselineCommand(command), env),
     await startTarget('project', project, { ...env, ...NO_LIMITS, DATA_DIR: dataDir, LOG_LEVEL: 'info' }),
   ]
   const oneToolTurn = new Map<string, number>()
@@ -75,7 +80,7 @@ try {
     oneToolTurn.set(target.name, (await provider.stats()).promptTokens)
   }
   const results = new Map<string, Measured[]>()
-  for (const load of Object.keys(LOADS) as Load[]) {
+  for (const load of MEASURED) {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) {
         await provider.setMode(load)
@@ -168,7 +173,7 @@ function printTable(results: Map<string, Measured[]>, oneToolTurn: Map<string, n
   })
   console.log(`| load | figure | baseline | project | project / baseline |`)
   console.log(`|---|---|---|---|---|`)
-  for (const load of Object.keys(LOADS) as Load[]) {
+  for (const load of MEASURED) {
     const baseline = merged(results.get(`${load}/baseline`) ?? [])
     const project = merged(results.get(`${load}/project`) ?? [])
     for (const [name, figure, digits] of rows) {

@@ -46,7 +46,7 @@ t.test('one tool: tool_start, streamed tokens, final message, stored transcript'
   const { fake, server } = await setup(t, (request, call) =>
     call === 0
       ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] }
-      : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊`, chunkDelayMs: 5 },
+      : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊`, chunkDelayMs: 60 }, // longer than TOKEN_FLUSH_MS: each piece its own token
   )
   const socket = await connectSocketIo(server.url)
   t.teardown(() => socket.close())
