@@ -30,6 +30,9 @@ type Load = keyof typeof LOADS
 // the project server's CPU profiles (every thread, the embedded database's worker too) into DIR.
 const MEASURED = (process.env.BENCH_LOADS?.split(',') ?? Object.keys(LOADS)) as Load[]
 const PROFILE_DIR = process.env.BENCH_PROF
+// BENCH_AGAINST=DIR puts a built checkout of the project in DIR in the baseline's place, with
+// the project's settings: an A/B of a change on a machine too busy for absolute figures.
+const AGAINST = process.env.BENCH_AGAINST
 
 // Turned off for the project so the benchmark measures turns, not refusals.
 const NO_LIMITS = {
@@ -68,7 +71,14 @@ try {
   const command = await projectCommand()
   const project = PROFILE_DIR ? [command[0], '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, ...command.slice(1)] : command
   const targets = [
-    await startTarget('baseline', await baselineCommand(command), env),
+    AGAINST
+      ? await startTarget(
+          'baseline',
+          [process.execPath, join(AGAINST, 'dist/server/main.js')],
+          { ...env, ...NO_LIMITS, DATA_DIR: await mkdtemp(join(tmpdir(), 'jelly-against-')), LOG_LEVEL: 'info' },
+          AGAINST,
+        )
+      : await startTarget('baseline', await baselineCommand(command), env),
     await startTarget('project', project, { ...env, ...NO_LIMITS, DATA_DIR: dataDir, LOG_LEVEL: 'info' }),
   ]
   const oneToolTurn = new Map<string, number>()
@@ -171,6 +181,7 @@ function printTable(results: Map<string, Measured[]>, oneToolTurn: Map<string, n
     peakRssMb: Math.max(...list.map((m) => m.peakRssMb)),
     promptTokens: sum(list.map((m) => m.promptTokens)),
   })
+  if (AGAINST) console.log(`baseline: the project built in ${AGAINST}, not the relay`)
   console.log(`| load | figure | baseline | project | project / baseline |`)
   console.log(`|---|---|---|---|---|`)
   for (const load of MEASURED) {
@@ -202,9 +213,9 @@ async function startProvider() {
   }
 }
 
-async function startTarget(name: Target['name'], command: string[], env: Record<string, string>): Promise<Target> {
+async function startTarget(name: Target['name'], command: string[], env: Record<string, string>, cwd?: string): Promise<Target> {
   const port = await freePort()
-  const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(command[0], command.slice(1), { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
   cleanUp.push(() => stop(child))
   const url = `http://127.0.0.1:${port}`
   await waitForReady(url, 60_000)
