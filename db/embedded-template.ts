@@ -1,8 +1,8 @@
 // A new embedded database needs initdb: seconds of WebAssembly on every fresh
 // DATA_DIR (and every test database). initdb's output depends only on the PGlite
-// build, so it runs once per PGlite version (at `npm run build`, or on first
-// need from the sources) into a template folder, and a new data folder is a copy
-// of it. Migrations still run on the copy, as on any new database.
+// build, so it runs once per PGlite version (at `npm run build`, or on the first
+// new folder) into a template folder, and a new data folder is a copy of it.
+// Migrations still run on the copy, as on any new database.
 import { constants } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -39,22 +39,21 @@ export async function prepareTemplate(templatesDir = TEMPLATES_DIR): Promise<str
 }
 
 /**
- * Creates the database folder `pgdata` (which must not exist): a copy of the
- * template when there is one for this PGlite, else initdb. It is made under a
- * temporary name and renamed into place, so a crash part-way leaves no
- * half-made database behind, only the temporary folder, which the next call removes.
- * The caller holds the DATA_DIR lock.
+ * Creates the database folder `pgdata` (which must not exist) as a copy of the
+ * template, made first if it is missing; where the template cannot be written
+ * (a read-only install), by initdb. It is made under a temporary name and
+ * renamed into place, so a crash part-way leaves no half-made database behind,
+ * only the temporary folder, which the next call removes. The caller holds the DATA_DIR lock.
  */
 export async function createPgdata(pgdata: string, templatesDir = TEMPLATES_DIR): Promise<'template' | 'initdb'> {
   const partial = `${pgdata}.partial`
   await rm(partial, { recursive: true, force: true })
-  const template = templatePath(templatesDir)
-  const from = (await exists(template)) ? 'template' : 'initdb'
+  const template = await prepareTemplate(templatesDir).catch(() => undefined)
   // A copy-on-write clone where the file system has them, a plain copy elsewhere.
-  if (from === 'template') await cp(template, partial, { recursive: true, mode: constants.COPYFILE_FICLONE })
+  if (template) await cp(template, partial, { recursive: true, mode: constants.COPYFILE_FICLONE })
   else await initdb(partial)
   await rename(partial, pgdata)
-  return from
+  return template ? 'template' : 'initdb'
 }
 
 // In a worker that exits: initdb leaves a few hundred MB of WebAssembly memory

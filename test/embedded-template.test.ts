@@ -61,9 +61,12 @@ t.test('a fresh folder from the template is what initdb and the migrations make'
     t.ok((await migrate(sql)).length > 0, 'the migrations ran on the copy')
     return { shape: await describe(sql), id: await systemId(sql) }
   })
-  const noTemplates = await emptyDir('jelly-no-templates-')
+  // Where no template can be written (a read-only install; a path under a file, which even root cannot write to).
+  const file = join(await emptyDir('jelly-no-templates-'), 'a-file')
+  await writeFile(file, '')
+  const noTemplates = join(file, 'templates')
   const fromInitdb = await withEmbedded(await emptyDir('jelly-from-initdb-'), noTemplates, async (sql, created) => {
-    t.equal(created, 'initdb', 'without a template, initdb made it')
+    t.equal(created, 'initdb', 'where no template can be made, initdb made it')
     await migrate(sql)
     return { shape: await describe(sql), id: await systemId(sql) }
   })
