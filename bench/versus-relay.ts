@@ -227,7 +227,7 @@ async function projectCommand(): Promise<string[]> {
   const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)
   if (start[0] === 'tsx') return [process.execPath, '--import', 'tsx', ...start.slice(1)]
   if (start[0] === 'node') {
-    // What npm's prestart does: compile (incrementally) before running dist/.
+    // Built here first, so that the start-up figures time the start, not scripts/start.mjs compiling a stale checkout.
     if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
     return [process.execPath, ...start.slice(1)]
   }
