@@ -1,16 +1,12 @@
 // A fresh embedded database costs seconds of initdb; opening a copy of an
-// initialised one costs a fraction. Tests copy a template made once per machine.
-import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
+// initialised one costs a fraction. Tests copy the template the server itself
+// copies for a new DATA_DIR (db/embedded-template.ts), made once per PGlite version.
+import { cp, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync, rmSync } from 'node:fs'
-import { PGlite } from '@electric-sql/pglite'
-import { vector } from '@electric-sql/pglite-pgvector'
+import { rmSync } from 'node:fs'
+import { prepareTemplate } from '../../db/embedded-template.ts'
 import { TEST_DATABASE_URL, createTestDatabase } from './test-database.ts'
-
-const project = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
-const pgliteVersion = project.dependencies['@electric-sql/pglite']
-const TEMPLATE = join(tmpdir(), `jelly-pgdata-template-${pgliteVersion}`)
 
 // Removed when the test process exits: a later test may restart a server on the same folder.
 const created: string[] = []
@@ -27,8 +23,7 @@ export async function freshDataDir(): Promise<string> {
     databases.set(dataDir, await createTestDatabase())
     return dataDir
   }
-  await ensureTemplate()
-  await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  await cp(await prepareTemplate(), join(dataDir, 'pgdata'), { recursive: true })
   return dataDir
 }
 
@@ -45,28 +40,9 @@ export async function freshDatabase(): Promise<{ dataDir: string; databaseUrl?: 
 
 /** Options for connectDatabase() on an embedded data folder, for what only PGlite has. */
 export async function freshEmbeddedDataDir(): Promise<string> {
-  await ensureTemplate()
+  const template = await prepareTemplate()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
   created.push(dataDir)
-  await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  await cp(template, join(dataDir, 'pgdata'), { recursive: true })
   return dataDir
-}
-
-async function ensureTemplate(): Promise<void> {
-  if (await exists(TEMPLATE)) return
-  // Test files run in parallel: each builds its own and the first rename wins.
-  const building = await mkdtemp(`${TEMPLATE}-building-`)
-  const db = await PGlite.create(join(building, 'pgdata'), { extensions: { vector } })
-  await db.close()
-  await rename(join(building, 'pgdata'), TEMPLATE).catch(async (error: NodeJS.ErrnoException) => {
-    if (!(await exists(TEMPLATE))) throw error
-  })
-  await rm(building, { recursive: true, force: true })
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  )
 }
