@@ -72,6 +72,8 @@ const NAME_BOOST = 1.5
 const ECHO_SHARE = 0.8
 /** … and then counts this much (its neighbours still share its full score). */
 const ECHO_FACTOR = 0.5
+/** A line that points elsewhere ("see …", "information here") counts this much. */
+const POINTER_FACTOR = 0.5
 /** A line longer than this is cut to the window around its matches. */
 const LONG_LINE = 360
 
@@ -203,6 +205,8 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
     raw[index] = score
     // A line made mostly of the question's own words restates it rather than answering it.
     if (!answers && echoes(candidate.words, wordMatches)) score *= ECHO_FACTOR
+    // A pointer elsewhere ("See separate wiki entry", "Information here") answers nothing itself.
+    if (POINTER.test(candidate.sentence)) score *= POINTER_FACTOR
     candidate.score = score
   })
   // A line next to strong lines of its section is likely about the same point
@@ -370,6 +374,8 @@ function answerKinds(question: string, queryWords: Set<string>): Want[] {
 
 const QUANTITY =
   /\b(how (much|many|long|often|far|quickly|fast|high|big|soon)|max(imum)?|min(imum)?|when|what (year|date|time)|wie (viel|viele|lange|oft|hoch|schnell|weit|bald)|wann|seit wann)\b/i
+const POINTER =
+  /^[-*•]?\s*(see( also)?|siehe( auch)?|more (info|information|details)|mehr (infos?|informationen|dazu)|further information|weitere informationen|information here|infos? hier)\b|\b(here|hier)\.?$|\bhier\b.{0,40}\b(findest|gibt es|lesen)\b/i
 const PROCEDURE = /\b(how (do|can|to|should|would) |what (should|do|can) i do|steps?\b|wie (kann|muss|soll|mache|bekomme|gehe|lasse)|was (muss|soll|kann) ich)/i
 // "Which app / exchange / network …": a thing with a name (not "which command", not "which share").
 const NAME =

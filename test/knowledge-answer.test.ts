@@ -157,3 +157,10 @@ t.test('a table row is shown with its header', async (t) => {
   const [best] = extractAnswer('when does the south ferry depart?', passages, { maxLines: 1 })
   t.equal(best?.sentence, 'Ferry: South ferry · Departs: 09:30 · Ticket office: Pier 4')
 })
+
+t.test('a line that only points elsewhere yields to one that says something', async (t) => {
+  const passages = [passage('Ferry', 'Ferry timetable information here.\nThe ferry timetable changes twice a year.')]
+  t.match(extractAnswer('ferry timetable information', passages, { maxLines: 1 })[0]?.sentence, /changes twice a year/)
+  const german = [passage('Fähre', 'Infos zum Fahrplan der Fähre findest du hier.\nDer Fahrplan der Fähre ändert sich zweimal im Jahr.')]
+  t.match(extractAnswer('Fahrplan der Fähre infos', german, { maxLines: 1 })[0]?.sentence, /zweimal im Jahr/)
+})
