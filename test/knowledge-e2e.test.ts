@@ -5,7 +5,7 @@ import t from 'tap'
 import { fileURLToPath } from 'node:url'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { databaseUrlFor, freshDataDir } from './helpers/data-dir.ts'
+import { databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
 import { startServer } from './helpers/server.ts'
 import { connectSocketIo, postJson, socketIoTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest } from './fakes/openai.ts'
@@ -18,7 +18,7 @@ const LAMP_URL = 'https://wiki.example/docs/Lighthouse#lamp-schedule'
 
 /** A data dir holding the fixture wiki (en and de), ingested with the local embedder. */
 async function fixtureDataDir(): Promise<string> {
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   const db = await connectDatabase({ dataDir, databaseUrl: databaseUrlFor(dataDir) })
   try {
     await migrate(db.sql)

@@ -1,16 +1,26 @@
 // A fresh embedded database costs seconds of initdb; opening a copy of an
-// initialised one costs a fraction. Tests copy a template made once per machine.
+// initialised one costs a fraction. Tests copy a template made once per machine,
+// and servers a second one that already has the project's migrations.
+import { createHash } from 'node:crypto'
 import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
+import { connectDatabase } from '../../db/connect.ts'
+import { migrate } from '../../db/migrate.ts'
 import { TEST_DATABASE_URL, createTestDatabase } from './test-database.ts'
 
 const project = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
 const pgliteVersion = project.dependencies['@electric-sql/pglite']
 const TEMPLATE = join(tmpdir(), `jelly-pgdata-template-${pgliteVersion}`)
+// Named after the migrations' contents: a new or edited migration makes a new template.
+const MIGRATIONS = fileURLToPath(new URL('../../migrations/', import.meta.url))
+const migrationsHash = createHash('sha256')
+for (const name of readdirSync(MIGRATIONS).sort()) migrationsHash.update(name).update(readFileSync(join(MIGRATIONS, name)))
+const MIGRATED_TEMPLATE = `${TEMPLATE}-migrated-${migrationsHash.digest('hex').slice(0, 12)}`
 
 // Removed when the test process exits: a later test may restart a server on the same folder.
 const created: string[] = []
@@ -29,6 +39,20 @@ export async function freshDataDir(): Promise<string> {
   }
   await ensureTemplate()
   await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  return dataDir
+}
+
+/**
+ * Like freshDataDir(), with the project's migrations already applied to the
+ * embedded database, as a server leaves it (its start then has nothing to apply).
+ * Under TEST_DATABASE_URL the database is empty: the server migrates it.
+ */
+export async function freshMigratedDataDir(): Promise<string> {
+  if (TEST_DATABASE_URL) return freshDataDir()
+  const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
+  created.push(dataDir)
+  await ensureMigratedTemplate()
+  await cp(MIGRATED_TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
   return dataDir
 }
 
@@ -54,14 +78,37 @@ export async function freshEmbeddedDataDir(): Promise<string> {
 
 async function ensureTemplate(): Promise<void> {
   if (await exists(TEMPLATE)) return
-  // Test files run in parallel: each builds its own and the first rename wins.
-  const building = await mkdtemp(`${TEMPLATE}-building-`)
-  const db = await PGlite.create(join(building, 'pgdata'), { extensions: { vector } })
-  await db.close()
-  await rename(join(building, 'pgdata'), TEMPLATE).catch(async (error: NodeJS.ErrnoException) => {
-    if (!(await exists(TEMPLATE))) throw error
+  await buildTemplate(TEMPLATE, async (pgdata) => {
+    const db = await PGlite.create(pgdata, { extensions: { vector } })
+    await db.close()
   })
-  await rm(building, { recursive: true, force: true })
+}
+
+async function ensureMigratedTemplate(): Promise<void> {
+  if (await exists(MIGRATED_TEMPLATE)) return
+  await ensureTemplate()
+  await buildTemplate(MIGRATED_TEMPLATE, async (pgdata) => {
+    await cp(TEMPLATE, pgdata, { recursive: true })
+    const db = await connectDatabase({ dataDir: join(pgdata, '..') })
+    try {
+      await migrate(db.sql)
+    } finally {
+      await db.close()
+    }
+  })
+}
+
+// Test files run in parallel: each builds its own and the first rename wins.
+async function buildTemplate(template: string, build: (pgdata: string) => Promise<void>): Promise<void> {
+  const building = await mkdtemp(`${template}-building-`)
+  try {
+    await build(join(building, 'pgdata'))
+    await rename(join(building, 'pgdata'), template).catch(async (error: NodeJS.ErrnoException) => {
+      if (!(await exists(template))) throw error
+    })
+  } finally {
+    await rm(building, { recursive: true, force: true })
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
