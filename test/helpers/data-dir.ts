@@ -1,12 +1,14 @@
 // A fresh embedded database costs seconds of initdb; opening a copy of an
 // initialised one costs a fraction. Tests copy a template made once per machine,
 // and servers a second one that already has the project's migrations.
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { connectDatabase } from '../../db/connect.ts'
@@ -38,7 +40,7 @@ export async function freshDataDir(): Promise<string> {
     return dataDir
   }
   await ensureTemplate()
-  await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  await copyTree(TEMPLATE, join(dataDir, 'pgdata'))
   return dataDir
 }
 
@@ -52,7 +54,7 @@ export async function freshMigratedDataDir(): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
   created.push(dataDir)
   await ensureMigratedTemplate()
-  await cp(MIGRATED_TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  await copyTree(MIGRATED_TEMPLATE, join(dataDir, 'pgdata'))
   return dataDir
 }
 
@@ -72,7 +74,7 @@ export async function freshEmbeddedDataDir(): Promise<string> {
   await ensureTemplate()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
   created.push(dataDir)
-  await cp(TEMPLATE, join(dataDir, 'pgdata'), { recursive: true })
+  await copyTree(TEMPLATE, join(dataDir, 'pgdata'))
   return dataDir
 }
 
@@ -109,6 +111,11 @@ async function buildTemplate(template: string, build: (pgdata: string) => Promis
   } finally {
     await rm(building, { recursive: true, force: true })
   }
+}
+
+// A thousand small files: cp(1) copies them in a tenth of the time fs.cp takes.
+async function copyTree(from: string, to: string): Promise<void> {
+  await promisify(execFile)('cp', ['-R', from, to])
 }
 
 async function exists(path: string): Promise<boolean> {
