@@ -3,6 +3,7 @@
 // No variables, member access, assignment, function definition, strings,
 // arrays or comparisons, so user-steered text cannot reach any JavaScript object.
 import { Parser } from 'expr-eval-fork'
+import type { FromSchema } from 'json-schema-to-ts'
 import { ToolError, type Tool } from './types.ts'
 
 export const MAX_EXPRESSION_CHARS = 200
@@ -111,16 +112,21 @@ export function formatNumber(value: number): string {
   return Math.abs(rounded) >= 1e21 || (Math.abs(rounded) < 1e-6 && rounded !== 0) ? rounded.toExponential() : String(rounded)
 }
 
-export const mathTool: Tool<{ expression: string }, MathResult> = {
+const MATH_PARAMETERS = {
+  type: 'object',
+  properties: { expression: { type: 'string', description: 'e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
+  required: ['expression'],
+  additionalProperties: false,
+} as const
+
+/** Arguments typed from the schema the runner checks them against. */
+export type MathArgs = FromSchema<typeof MATH_PARAMETERS>
+
+export const mathTool: Tool<MathArgs, MathResult> = {
   name: 'calculator',
   description:
     'Exact arithmetic for every calculation: + - * / ^ % ! ( ) PI E sqrt cbrt abs round floor ceil trunc exp ln log10 log2 sin cos tan min max pow. 15% of 2000 is 0.15 * 2000.',
-  parameters: {
-    type: 'object',
-    properties: { expression: { type: 'string', description: 'e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
-    required: ['expression'],
-    additionalProperties: false,
-  },
+  parameters: MATH_PARAMETERS,
   startLine: "Let's do the math together 🧮",
   async run({ expression }) {
     return evaluateExpression(expression)
