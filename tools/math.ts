@@ -6,7 +6,7 @@ import { Parser } from 'expr-eval-fork'
 import type { FromSchema } from 'json-schema-to-ts'
 import { ToolError, type Tool } from './types.ts'
 
-export const MAX_EXPRESSION_CHARS = 200
+const MAX_EXPRESSION_CHARS = 200
 
 const FUNCTIONS = ['sqrt', 'cbrt', 'abs', 'ceil', 'floor', 'round', 'trunc', 'exp', 'ln', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'min', 'max', 'pow', 'sign']
 const CONSTANTS = ['PI', 'E']
@@ -106,7 +106,7 @@ export function evaluateExpression(input: string): MathResult {
 }
 
 /** Twelve significant digits hide binary noise (0.1 + 0.2) and keep answers exact to the eye. */
-export function formatNumber(value: number): string {
+function formatNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return value.toLocaleString('en-US', { useGrouping: false })
   const rounded = Number(value.toPrecision(12))
   return Math.abs(rounded) >= 1e21 || (Math.abs(rounded) < 1e-6 && rounded !== 0) ? rounded.toExponential() : String(rounded)

@@ -29,7 +29,7 @@ export interface WikiResult {
 }
 
 // The public wiki: a source everyone who cloned this repository has (local markdown folders are the offline way).
-export const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
+const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
 
 export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
   return {
