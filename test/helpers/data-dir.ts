@@ -58,6 +58,14 @@ export async function freshMigratedDataDir(): Promise<string> {
   return dataDir
 }
 
+/** A new data folder with a copy of an embedded one that no process holds (e.g. a fixture built once per file). */
+export async function copyOfEmbeddedDataDir(source: string): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
+  created.push(dataDir)
+  await copyTree(join(source, 'pgdata'), join(dataDir, 'pgdata'))
+  return dataDir
+}
+
 /** The DATABASE_URL that stands for a data folder from freshDataDir() (undefined: the embedded database). */
 export function databaseUrlFor(dataDir: string): string | undefined {
   return databases.get(dataDir)
