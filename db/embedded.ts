@@ -7,13 +7,21 @@ import { mkdtemp, mkdir, rm, open, readFile, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { createPgdata } from './embedded-template.ts'
 
 export interface EmbeddedPostgres {
   socketPath: string
+  /** How the database folder was made by this start, if it was: from the template or by initdb. */
+  created?: 'template' | 'initdb'
   stop(): Promise<void>
 }
 
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export interface EmbeddedOptions {
+  /** Where the initdb templates are (TEMPLATES_DIR unless a test says otherwise). */
+  templatesDir?: string
+}
+
+export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   const dir = resolve(dataDir)
   await mkdir(dir, { recursive: true })
   const releaseLock = await lockDataDir(dir)
@@ -27,11 +35,9 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   }
   const pgdata = join(dir, 'pgdata')
   let worker: Worker
+  let created: EmbeddedPostgres['created']
   try {
-    // initdb leaves a few hundred MB of WebAssembly memory behind in its thread
-    // (about 780 MB RSS against 330 MB): a new database is created by a worker
-    // that then exits, and a second one serves it.
-    if (!existsSync(pgdata)) await stopWorker(await startWorker(pgdata, socketPath))
+    if (!existsSync(pgdata)) created = await createPgdata(pgdata, options.templatesDir)
     worker = await startWorker(pgdata, socketPath)
   } catch (error) {
     await cleanUp()
@@ -39,6 +45,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   }
   return {
     socketPath,
+    created,
     async stop() {
       await stopWorker(worker)
       await cleanUp()

@@ -1,28 +1,25 @@
 // A fresh embedded database costs seconds of initdb; opening a copy of an
-// initialised one costs a fraction. Tests copy a template made once per machine,
-// and servers a second one that already has the project's migrations.
+// initialised one costs a fraction. Tests copy the template the server itself
+// copies for a new DATA_DIR (db/embedded-template.ts), made once per PGlite
+// version, and servers a second one that already has the project's migrations.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { PGlite } from '@electric-sql/pglite'
-import { vector } from '@electric-sql/pglite-pgvector'
+import { prepareTemplate, templatePath } from '../../db/embedded-template.ts'
 import { connectDatabase } from '../../db/connect.ts'
 import { migrate } from '../../db/migrate.ts'
 import { TEST_DATABASE_URL, createTestDatabase } from './test-database.ts'
 
-const project = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
-const pgliteVersion = project.dependencies['@electric-sql/pglite']
-const TEMPLATE = join(tmpdir(), `jelly-pgdata-template-${pgliteVersion}`)
-// Named after the migrations' contents: a new or edited migration makes a new template.
+// Named after the initdb template (its PGlite version) and the migrations' contents: a new or edited migration makes a new one.
 const MIGRATIONS = fileURLToPath(new URL('../../migrations/', import.meta.url))
-const migrationsHash = createHash('sha256')
-for (const name of readdirSync(MIGRATIONS).sort()) migrationsHash.update(name).update(readFileSync(join(MIGRATIONS, name)))
-const MIGRATED_TEMPLATE = `${TEMPLATE}-migrated-${migrationsHash.digest('hex').slice(0, 12)}`
+const migratedHash = createHash('sha256').update(templatePath())
+for (const name of readdirSync(MIGRATIONS).sort()) migratedHash.update(name).update(readFileSync(join(MIGRATIONS, name)))
+const MIGRATED_TEMPLATE = join(tmpdir(), `jelly-pgdata-migrated-${migratedHash.digest('hex').slice(0, 16)}`)
 
 // Removed when the test process exits: a later test may restart a server on the same folder.
 const created: string[] = []
@@ -39,8 +36,7 @@ export async function freshDataDir(): Promise<string> {
     databases.set(dataDir, await createTestDatabase())
     return dataDir
   }
-  await ensureTemplate()
-  await copyTree(TEMPLATE, join(dataDir, 'pgdata'))
+  await copyTree(await prepareTemplate(), join(dataDir, 'pgdata'))
   return dataDir
 }
 
@@ -79,26 +75,18 @@ export async function freshDatabase(): Promise<{ dataDir: string; databaseUrl?: 
 
 /** Options for connectDatabase() on an embedded data folder, for what only PGlite has. */
 export async function freshEmbeddedDataDir(): Promise<string> {
-  await ensureTemplate()
+  const template = await prepareTemplate()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-test-'))
   created.push(dataDir)
-  await copyTree(TEMPLATE, join(dataDir, 'pgdata'))
+  await copyTree(template, join(dataDir, 'pgdata'))
   return dataDir
-}
-
-async function ensureTemplate(): Promise<void> {
-  if (await exists(TEMPLATE)) return
-  await buildTemplate(TEMPLATE, async (pgdata) => {
-    const db = await PGlite.create(pgdata, { extensions: { vector } })
-    await db.close()
-  })
 }
 
 async function ensureMigratedTemplate(): Promise<void> {
   if (await exists(MIGRATED_TEMPLATE)) return
-  await ensureTemplate()
+  const template = await prepareTemplate()
   await buildTemplate(MIGRATED_TEMPLATE, async (pgdata) => {
-    await cp(TEMPLATE, pgdata, { recursive: true })
+    await copyTree(template, pgdata)
     const db = await connectDatabase({ dataDir: join(pgdata, '..') })
     try {
       await migrate(db.sql)
