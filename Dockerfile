@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Stage 1: compile TypeScript to JavaScript in dist/ (with the dev dependencies).
+# Stage 1: compile TypeScript to JavaScript in dist/ (with the dev dependencies), and
+# run initdb once into dist/pgdata-template: a new /data copies it instead.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

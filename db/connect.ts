@@ -1,6 +1,6 @@
 // One SQL path: postgres.js, against DATABASE_URL or the embedded PGlite.
 import postgres from 'postgres'
-import { startEmbeddedPostgres } from './embedded.ts'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts'
 
 export type Sql = postgres.Sql
 
@@ -25,6 +25,8 @@ export interface DatabaseOptions {
   databasePooler?: 'transaction' | 'direct'
   /** Called for every statement sent (for a query counter). */
   onQuery?: () => void
+  /** Without databaseUrl: the embedded database on dataDir, if it is already starting. */
+  embedded?: Promise<EmbeddedPostgres>
 }
 
 /** The database could not be reached at start: one line naming host and port. */
@@ -33,7 +35,7 @@ export class DatabaseUnreachableError extends Error {}
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
   const debug = options.onQuery ? () => options.onQuery!() : undefined
   if (options.databaseUrl) return connectUrl(options.databaseUrl, options, debug)
-  const embedded = await startEmbeddedPostgres(options.dataDir)
+  const embedded = await (options.embedded ?? startEmbeddedPostgres(options.dataDir))
   // PGlite has one session: a single connection keeps transactions isolated
   // (postgres.js queues and pipelines everything else behind it).
   const sql = postgres({ path: embedded.socketPath, max: 1, debug, user: 'postgres', database: 'postgres', onnotice: () => undefined })

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { connectDatabase, type Database } from '../db/connect.ts'
+import type { EmbeddedPostgres } from '../db/embedded.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository, type ChatRepository } from '../db/chat-repository.ts'
 import { mathTool } from '../tools/math.ts'
@@ -14,7 +15,6 @@ import { createWikiTool } from '../tools/wiki.ts'
 import { createKnowledgeBaseWith } from '../knowledge/index.ts'
 import { createEmbedder } from '../knowledge/embedders/index.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
-import { createLlmAgent } from '../agent/llm.ts'
 import { createToolRunner, type ToolRunner } from '../agent/run-tool-calls.ts'
 import type { AgentTrace } from '../agent/types.ts'
 import { createChatService, type ChatService } from './chat-service.ts'
@@ -41,11 +41,13 @@ export interface Services {
 export interface ComposeOptions {
   /** Sees what the agent does inside a turn (the terminal chat's --debug). */
   trace?: AgentTrace
+  /** The embedded database, already starting (server/main.ts starts it before loading the app). */
+  embedded?: Promise<EmbeddedPostgres>
 }
 
 export async function composeServices(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<Services> {
   const metrics = createMetrics()
-  const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery })
+  const db = await connectDatabase({ ...config, onQuery: metrics.dbQuery, embedded: options.embedded })
   metrics.dbPoolSize(db.sql.options.max)
   try {
     const applied = await migrate(db.sql)
@@ -60,8 +62,9 @@ export async function composeServices(config: Config, logger: Logger, options: C
     const offered = [mathTool, ...createOceanToolGroups(reads), wiki]
     const runner = createToolRunner(offered, config.toolTimeoutMs, { unlisted: tools })
     const offline = createOfflineAgent(tools, { runner, trace: options.trace })
+    // The openai SDK loads only where a model is configured; offline mode never needs it.
     const agent = config.llmEnabled
-      ? createLlmAgent({
+      ? (await import('../agent/llm.ts')).createLlmAgent({
           tools: offered,
           runner,
           fallback: offline,

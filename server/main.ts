@@ -1,8 +1,8 @@
 // `npm start`: read the configuration, start, and stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
-import { startServer } from './start.ts'
 import { DatabaseUnreachableError } from '../db/connect.ts'
+import { startEmbeddedPostgres } from '../db/embedded.ts'
 
 let config
 try {
@@ -14,8 +14,14 @@ try {
 }
 
 const logger = createLogger(config.logLevel)
+// The embedded database's worker thread takes about half a second to open it:
+// it starts now, on the other core, while this thread loads the app's modules.
+const embedded = config.databaseUrl ? undefined : startEmbeddedPostgres(config.dataDir)
+// Its failure (say, DATA_DIR in use) is reported where it is awaited, below.
+embedded?.catch(() => undefined)
 try {
-  const server = await startServer(config, logger)
+  const { startServer } = await import('./start.ts')
+  const server = await startServer(config, logger, {}, { embedded })
   // The first signal drains; a repeat (npm and a terminal both relay Ctrl-C) does
   // not cut turns short; only a third forces the exit.
   let signals = 0

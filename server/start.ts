@@ -3,8 +3,8 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
-import { ingestOnStart, scheduleIngest, type OnIngestRun } from '../knowledge/ingest-on-start.ts'
-import { composeServices } from './compose.ts'
+import type { OnIngestRun } from '../knowledge/ingest-on-start.ts'
+import { composeServices, type ComposeOptions } from './compose.ts'
 import { buildApp, type AppOptions } from './app.ts'
 import type { Sql } from '../db/connect.ts'
 import { tryLease } from '../db/leases.ts'
@@ -17,8 +17,8 @@ export interface RunningServer {
 }
 
 /** Everything the server is made of, composed but not listening: what startServer() and the tests build on. */
-export async function composeApp(config: Config, logger: Logger, appOptions: AppOptions = {}) {
-  const { db, repository, knowledge, chat, tools, metrics, userTurns, stopWatching } = await composeServices(config, logger)
+export async function composeApp(config: Config, logger: Logger, appOptions: AppOptions = {}, composeOptions: ComposeOptions = {}) {
+  const { db, repository, knowledge, chat, tools, metrics, userTurns, stopWatching } = await composeServices(config, logger, composeOptions)
   try {
     const app = await buildApp({ config, chat, repository, search: (query, options) => knowledge.search(query, options), logger, tools, metrics }, appOptions)
     app.addHook('onClose', async () => stopWatching())
@@ -29,8 +29,13 @@ export async function composeApp(config: Config, logger: Logger, appOptions: App
   }
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), appOptions: AppOptions = {}): Promise<RunningServer> {
-  const { app, db, chat, knowledge, metrics, userTurns } = await composeApp(config, logger, appOptions)
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  appOptions: AppOptions = {},
+  composeOptions: ComposeOptions = {},
+): Promise<RunningServer> {
+  const { app, db, chat, knowledge, metrics, userTurns } = await composeApp(config, logger, appOptions, composeOptions)
   try {
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
@@ -46,14 +51,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const ingestion = new AbortController()
   const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)
   let scheduledRun: () => Promise<unknown> = async () => undefined
-  const onStart = config.ingestOnStart.length
-    ? ingestOnceAtATime(db.sql, logger, () => ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun))
+  // Ingestion's modules (an HTML parser, markdown, YAML: ~25 MB) load only where it is configured.
+  const ingesting = config.ingestOnStart.length
+    ? import('../knowledge/ingest-on-start.ts').then(async ({ ingestOnStart, scheduleIngest }) => {
+        await ingestOnceAtATime(db.sql, logger, () => ingestOnStart(db.sql, knowledge.embedder, config.ingestOnStart, logger, ingestion.signal, onIngestRun))
+        if (config.ingestEveryMs === undefined) return
+        const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
+        scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
+      })
     : Promise.resolve()
-  const ingesting = onStart.then(() => {
-    if (config.ingestEveryMs === undefined) return
-    const every = { sql: db.sql, embedder: knowledge.embedder, jobs: config.ingestOnStart, everyMs: config.ingestEveryMs, log: logger, signal: ingestion.signal }
-    scheduledRun = scheduleIngest({ ...every, onRun: onIngestRun })
-  })
 
   let stopping: Promise<void> | undefined
   return {

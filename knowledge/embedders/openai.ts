@@ -1,6 +1,5 @@
 // OpenAI-compatible embeddings (OpenAI, Azure proxies, Ollama, vLLM, ...):
 // batched; the SDK retries 408/409/429/5xx with exponential backoff.
-import OpenAI from 'openai'
 import type { Embedder } from './types.ts'
 import { KnowledgeError } from '../types.ts'
 
@@ -15,12 +14,12 @@ export interface OpenAIEmbedderOptions {
 }
 
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? 'not-needed',
-    baseURL: options.baseURL,
-    maxRetries: MAX_RETRIES,
-    timeout: options.timeoutMs ?? 60_000,
-  })
+  // The SDK loads on the first embedding, not with the server (which, with the local embedder, never needs it).
+  let client: Promise<import('openai').OpenAI> | undefined
+  const openai = () =>
+    (client ??= import('openai').then(
+      ({ OpenAI }) => new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseURL, maxRetries: MAX_RETRIES, timeout: options.timeoutMs ?? 60_000 }),
+    ))
   const embedder: Embedder = {
     name: `openai:${options.model}`,
     dimension: undefined,
@@ -40,7 +39,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   async function embedBatch(input: string[], signal?: AbortSignal): Promise<number[][]> {
     let response
     try {
-      response = await client.embeddings.create({ model: options.model, input, encoding_format: 'float' }, { signal })
+      response = await (await openai()).embeddings.create({ model: options.model, input, encoding_format: 'float' }, { signal })
     } catch (error) {
       const status = (error as { status?: number }).status
       throw new KnowledgeError(`The embeddings service failed${status ? ` with status ${status}` : ''} for model ${options.model}: ${(error as Error).message}`)

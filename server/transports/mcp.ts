@@ -9,9 +9,8 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 // The low-level Server, as the SDK advises for advanced cases: our tools carry JSON Schemas, which McpServer would want as Zod.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js'
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js'
 import type { AppServices } from '../services.ts'
 import type { Tool } from '../../tools/types.ts'
 import { MAX_RESULT_CHARS, type ToolRunner } from '../../agent/run-tool-calls.ts'
@@ -25,6 +24,20 @@ const INSTRUCTIONS =
   'Jelly is a DeFiChain assistant. Use the wiki tool for how-tos and concepts, the get_*/list_* tools for live chain data (read-only), the calculator for arithmetic, or ask_jelly to let Jelly answer a whole question herself.'
 
 const ASK_JELLY = 'ask_jelly'
+// JSON-RPC's "internal error".
+const INTERNAL_ERROR = -32603
+
+// The SDK (with Zod: ~25 MB and a tenth of a second) loads on the first /mcp request rather than at every start.
+type Sdk = Awaited<ReturnType<typeof importSdk>>
+let sdk: Promise<Sdk> | undefined
+async function importSdk() {
+  const [server, transport, types] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/index.js'),
+    import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ])
+  return { Server: server.Server, Transport: transport.WebStandardStreamableHTTPServerTransport, ...types }
+}
 
 /** One tool call through the agent's tool runner: the same validation, timeout and result cap as a model's call. */
 async function runJellyTool(runner: ToolRunner, name: string, args: unknown, options: { signal: AbortSignal; log: Logger }): Promise<CallToolResult> {
@@ -40,7 +53,7 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: ru
   const known = new Set(toolList.map((tool) => tool.name))
   const validateTurn = createMessageValidator(config.maxMessageChars)
 
-  function createServer(request: FastifyRequest): Server {
+  function createServer(request: FastifyRequest, { Server, CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode }: Sdk): Server {
     const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS })
     // Fastify's request logger is a pino child; the tools are typed against pino's Logger.
     const log = request.log as unknown as Logger
@@ -90,8 +103,9 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: ru
     },
     // The SDK's web-standard transport answers with a Response, which Fastify sends like any reply: hooks, CORS, logs and metrics stay as for every route.
     handler: async (request, reply) => {
-      const server = createServer(request)
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined })
+      const loaded = await (sdk ??= importSdk())
+      const server = createServer(request, loaded)
+      const transport = new loaded.Transport({ sessionIdGenerator: undefined })
       reply.raw.on('close', () => {
         void transport.close()
         void server.close()
@@ -102,7 +116,7 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: ru
         response = await transport.handleRequest(toWebRequest(request), { parsedBody: request.body })
       } catch (error) {
         request.log.error({ err: error }, 'MCP request failed')
-        return reply.code(500).send({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InternalError, message: 'Internal server error' } })
+        return reply.code(500).send({ jsonrpc: '2.0', id: null, error: { code: INTERNAL_ERROR, message: 'Internal server error' } })
       }
       reply.code(response.status)
       response.headers.forEach((value, name) => void reply.header(name, value))

@@ -2,7 +2,7 @@
 // cache with in-flight sharing, a bounded time per request, and Ocean's
 // failures turned into the three results a user can tell apart
 // (invalid argument, not found, live data unavailable).
-import { WhaleApiClient, WhaleApiException, WhaleClientTimeoutException, type ApiPagedResponse } from '@defichain/whale-api-client'
+import type { WhaleApiClient, ApiPagedResponse } from '@defichain/whale-api-client'
 import type { Logger } from 'pino'
 import { ToolError } from '../types.ts'
 import type { OceanNetwork } from './address-codec.ts'
@@ -38,13 +38,18 @@ export interface Ocean {
   read<T>(request: OceanRead<T>, signal?: AbortSignal): Promise<T>
 }
 
+type WhaleSdk = typeof import('@defichain/whale-api-client')
+// The Ocean SDK (~15 MB) loads with the first read, not with the server.
+let whale: Promise<WhaleSdk> | undefined
+const loadWhale = () => (whale ??= import('@defichain/whale-api-client'))
+
 export function createOcean(options: OceanOptions): Ocean {
   const cache = createTtlCache({ maxEntries: 2000 })
   const clients = new Map<OceanNetwork, WhaleApiClient>()
-  const clientFor = (network: OceanNetwork): WhaleApiClient => {
+  const clientFor = async (network: OceanNetwork): Promise<WhaleApiClient> => {
     let client = clients.get(network)
     if (!client) {
-      client = new WhaleApiClient({ url: options.url, network, version: 'v0', timeout: options.timeoutMs })
+      client = new (await loadWhale()).WhaleApiClient({ url: options.url, network, version: 'v0', timeout: options.timeoutMs })
       clients.set(network, client)
     }
     return client
@@ -57,12 +62,12 @@ export function createOcean(options: OceanOptions): Ocean {
       const load = async (): Promise<T> => {
         const started = Date.now()
         try {
-          const value = await request.fetch(clientFor(network))
+          const value = await request.fetch(await clientFor(network))
           options.log?.debug({ network, key, ms: Date.now() - started }, 'ocean request')
           if (value === undefined || value === null) throw new ToolError(notFound, 'not_found')
           return value
         } catch (error) {
-          const toolError = toToolError(error, notFound, network, options.timeoutMs)
+          const toolError = toToolError(await loadWhale(), error, notFound, network, options.timeoutMs)
           if (toolError.kind === 'unavailable') {
             options.log?.warn({ network, key, ms: Date.now() - started, err: (error as Error).message }, 'ocean unavailable')
           }
@@ -103,7 +108,13 @@ function unavailable(detail: string): ToolError {
   return new ToolError(`Live chain data is unavailable right now (${detail}). Please try again in a moment.`, 'unavailable')
 }
 
-function toToolError(error: unknown, notFound: string, network: OceanNetwork, timeoutMs: number): ToolError {
+function toToolError(
+  { WhaleApiException, WhaleClientTimeoutException }: WhaleSdk,
+  error: unknown,
+  notFound: string,
+  network: OceanNetwork,
+  timeoutMs: number,
+): ToolError {
   if (error instanceof ToolError) return error
   if (error instanceof WhaleApiException) {
     if (error.code === 404) return new ToolError(notFound, 'not_found')
