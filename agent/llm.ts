@@ -27,6 +27,8 @@ export interface LlmAgentOptions {
   /** Longest wait for one provider response before it counts as a timeout. */
   requestTimeoutMs?: number
   maxAttempts?: number
+  /** Answer tokens streaming without a pause are sent at most once per this many ms (0: once per event-loop turn). */
+  tokenFlushMs?: number
   trace?: AgentTrace
 }
 
@@ -38,6 +40,8 @@ interface StepResult {
 
 class ProviderFailure extends Error {}
 
+const JSON_BODY = { 'content-type': 'application/json' }
+
 export function createLlmAgent(options: LlmAgentOptions): Agent {
   const client = new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseUrl, maxRetries: 0 })
   const toolSpecs: ChatCompletionTool[] = options.tools.map((tool) => ({
@@ -45,6 +49,8 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     function: { name: tool.name, description: tool.description, parameters: tool.parameters as unknown as Record<string, unknown> },
   }))
   const runner = options.runner ?? createToolRunner(options.tools, options.toolTimeoutMs)
+  // Every request's body but its messages, serialised once: the tool list is most of its bytes.
+  const bodyStart = { withTools: requestBodyStart(true), withoutTools: requestBodyStart(false) }
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   const maxAttempts = options.maxAttempts ?? 4
 
@@ -54,7 +60,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
       const usage: Usage = { promptTokens: 0, completionTokens: 0 }
       const toolsRun: string[] = []
       let answer = ''
-      const tokens = createTokenBuffer((token) => input.emit({ type: 'token', token }))
+      const tokens = createTokenBuffer((token) => input.emit({ type: 'token', token }), options.tokenFlushMs)
       const emitToken = (token: string) => {
         answer += token
         tokens.push(token)
@@ -72,6 +78,8 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
       // Logged as a fallback, not shown as an apology: the user just gets an answer.
       // It gets its own deadline, since the turn's may be what ran out.
       const fallback = async (rounds: number): Promise<AgentResult> => {
+        // The offline answer's tokens go out directly: whatever is pending goes first.
+        tokens.flush()
         input.log.warn({ model: options.model }, 'answering offline (fallback)')
         const fallbackDeadline = deadline(options.toolTimeoutMs)
         const offline = await options.fallback.run({ ...input, signal: fallbackDeadline.signal }).finally(fallbackDeadline.release)
@@ -100,7 +108,10 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
           for (const result of results) messages.push({ role: 'tool', tool_call_id: result.id, content: result.content })
         }
       } catch (error) {
-        if (!(error instanceof ProviderFailure)) throw error
+        if (!(error instanceof ProviderFailure)) {
+          tokens.flush()
+          throw error
+        }
         input.log.warn({ err: error.cause, model: options.model, toolRounds: rounds }, 'LLM provider failed')
         if (answer.trim()) return finish(rounds)
         return fallback(rounds)
@@ -152,18 +163,25 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     }
   }
 
+  function requestParams(withTools: boolean) {
+    return {
+      model: options.model,
+      stream: true as const,
+      stream_options: { include_usage: true },
+      ...(toolSpecs.length ? { tools: toolSpecs, tool_choice: withTools ? ('auto' as const) : ('none' as const) } : {}),
+    }
+  }
+
+  // `{"model":…,"tools":[…],"messages":` — the caller appends the messages and the closing brace.
+  function requestBodyStart(withTools: boolean): string {
+    return `${JSON.stringify(requestParams(withTools)).slice(0, -1)},"messages":`
+  }
+
   async function readStream(messages: ChatCompletionMessageParam[], withTools: boolean, signal: AbortSignal, onToken: (token: string) => void): Promise<StepResult> {
     options.trace?.({ type: 'llm_request', model: options.model, withTools, messages })
-    const stream = await client.chat.completions.create(
-      {
-        model: options.model,
-        messages,
-        stream: true,
-        stream_options: { include_usage: true },
-        ...(toolSpecs.length ? { tools: toolSpecs, tool_choice: withTools ? 'auto' : 'none' } : {}),
-      },
-      { signal },
-    )
+    // The SDK sends a string body as it is; the parameters still tell it to read a stream.
+    const body = `${withTools ? bodyStart.withTools : bodyStart.withoutTools}${JSON.stringify(messages)}}`
+    const stream = await client.chat.completions.create({ ...requestParams(withTools), messages }, { signal, body, headers: JSON_BODY })
     let content = ''
     const calls: ToolCall[] = []
     const usage: Usage = { promptTokens: 0, completionTokens: 0 }

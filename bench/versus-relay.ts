@@ -26,6 +26,13 @@ const LOADS = {
   paced: { conversations: Number(process.env.BENCH_PACED_CONVERSATIONS ?? 1000), turns: 2 },
 } as const
 type Load = keyof typeof LOADS
+// BENCH_LOADS=instant measures one load only (and skips the start-up figure); BENCH_PROF=DIR writes
+// the project server's CPU profiles (every thread, the embedded database's worker too) into DIR.
+const MEASURED = (process.env.BENCH_LOADS?.split(',') ?? Object.keys(LOADS)) as Load[]
+const PROFILE_DIR = process.env.BENCH_PROF
+// BENCH_AGAINST=DIR puts a built checkout of the project in DIR in the baseline's place, with
+// the project's settings: an A/B of a change on a machine too busy for absolute figures.
+const AGAINST = process.env.BENCH_AGAINST
 
 // Turned off for the project so the benchmark measures turns, not refusals.
 const NO_LIMITS = {
@@ -57,13 +64,21 @@ interface Measured {
 const cleanUp: (() => Promise<unknown>)[] = []
 try {
   const provider = await startProvider()
-  const startup = await measureStartup()
+  const startup = process.env.BENCH_LOADS ? { existingMs: NaN, freshMs: NaN } : await measureStartup()
   const dataDir = await mkdtemp(join(tmpdir(), 'jelly-versus-'))
   cleanUp.push(() => rm(dataDir, { recursive: true, force: true }))
   const env = { OPENAI_BASE_URL: provider.url, OPENAI_API_KEY: 'bench', HOST: '127.0.0.1' }
-  const project = await projectCommand()
+  const command = await projectCommand()
+  const project = PROFILE_DIR ? [command[0], '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, ...command.slice(1)] : command
   const targets = [
-    await startTarget('baseline', await baselineCommand(project), env),
+    AGAINST
+      ? await startTarget(
+          'baseline',
+          [process.execPath, join(AGAINST, 'dist/server/main.js')],
+          { ...env, ...NO_LIMITS, DATA_DIR: await mkdtemp(join(tmpdir(), 'jelly-against-')), LOG_LEVEL: 'info' },
+          AGAINST,
+        )
+      : await startTarget('baseline', await baselineCommand(command), env),
     await startTarget('project', project, { ...env, ...NO_LIMITS, DATA_DIR: dataDir, LOG_LEVEL: 'info' }),
   ]
   const oneToolTurn = new Map<string, number>()
@@ -75,7 +90,7 @@ try {
     oneToolTurn.set(target.name, (await provider.stats()).promptTokens)
   }
   const results = new Map<string, Measured[]>()
-  for (const load of Object.keys(LOADS) as Load[]) {
+  for (const load of MEASURED) {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) {
         await provider.setMode(load)
@@ -166,9 +181,10 @@ function printTable(results: Map<string, Measured[]>, oneToolTurn: Map<string, n
     peakRssMb: Math.max(...list.map((m) => m.peakRssMb)),
     promptTokens: sum(list.map((m) => m.promptTokens)),
   })
+  if (AGAINST) console.log(`baseline: the project built in ${AGAINST}, not the relay`)
   console.log(`| load | figure | baseline | project | project / baseline |`)
   console.log(`|---|---|---|---|---|`)
-  for (const load of Object.keys(LOADS) as Load[]) {
+  for (const load of MEASURED) {
     const baseline = merged(results.get(`${load}/baseline`) ?? [])
     const project = merged(results.get(`${load}/project`) ?? [])
     for (const [name, figure, digits] of rows) {
@@ -197,9 +213,9 @@ async function startProvider() {
   }
 }
 
-async function startTarget(name: Target['name'], command: string[], env: Record<string, string>): Promise<Target> {
+async function startTarget(name: Target['name'], command: string[], env: Record<string, string>, cwd?: string): Promise<Target> {
   const port = await freePort()
-  const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(command[0], command.slice(1), { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
   cleanUp.push(() => stop(child))
   const url = `http://127.0.0.1:${port}`
   await waitForReady(url, 60_000)
@@ -211,7 +227,7 @@ async function projectCommand(): Promise<string[]> {
   const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)
   if (start[0] === 'tsx') return [process.execPath, '--import', 'tsx', ...start.slice(1)]
   if (start[0] === 'node') {
-    // What npm's prestart does: compile (incrementally) before running dist/.
+    // Built here first, so that the start-up figures time the start, not scripts/start.mjs compiling a stale checkout.
     if (spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed')
     return [process.execPath, ...start.slice(1)]
   }

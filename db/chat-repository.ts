@@ -61,6 +61,11 @@ export function chatRepository(sql: Sql) {
     return known ? remember(key, Number(known.user_id)) : undefined
   }
 
+  async function addToolMessage(userId: number, content: string, application: string | null): Promise<void> {
+    await sql`insert into chat_messages (user_id, message_type, content, application)
+              values (${userId}, 'tool', ${content}, ${application})`
+  }
+
   return {
     /** The user's id by the token's hash, or undefined for a token that never sent a message; writes nothing. */
     findUser,
@@ -134,30 +139,43 @@ export function chatRepository(sql: Sql) {
       }
     },
 
-    async addToolMessage(userId: number, content: string, application: string | null): Promise<void> {
-      await sql`insert into chat_messages (user_id, message_type, content, application)
-                values (${userId}, 'tool', ${content}, ${application})`
-    },
+    /** One tool line on its own: for a turn that ends without an answer to store it with. */
+    addToolMessage,
 
     /**
-     * Stores Jelly's answer and the question/answer pair together; returns the
-     * answer's message id. A human message has at most one answer: if another
-     * instance answered it first, that answer is returned instead.
+     * Stores the turn's tool lines (in the order they started), Jelly's answer
+     * and the question/answer pair in one statement; returns the answer's
+     * message id. A human message has at most one answer: if another instance
+     * answered it first, that answer is returned instead (the tool lines are
+     * still stored, so the transcript shows what this attempt ran).
      */
-    async completeTurn(userId: number, humanId: number, question: string, answer: string, application: string | null): Promise<{ messageId: number; answer: string }> {
+    async completeTurn(
+      userId: number,
+      humanId: number,
+      question: string,
+      answer: string,
+      application: string | null,
+      toolLines: readonly string[] = [],
+    ): Promise<{ messageId: number; answer: string }> {
+      // One multi-row insert: ids follow the rows' order, so the lines come before the answer.
+      const rows = [
+        ...toolLines.map((content) => ({ user_id: userId, message_type: 'tool', content, application })),
+        { user_id: userId, message_type: 'jelly', content: answer, application },
+      ]
       try {
         const [row] = await sql<{ id: string }[]>`
-          with jelly as (
-            insert into chat_messages (user_id, message_type, content, application)
-            values (${userId}, 'jelly', ${answer}, ${application})
-            returning id
+          with stored as (
+            insert into chat_messages ${sql(rows)}
+            returning id, message_type
           ), pair as (
-            insert into qa (question, answer, message_id, question_id) select ${question}, ${answer}, id, ${humanId} from jelly
+            insert into qa (question, answer, message_id, question_id)
+            select ${question}, ${answer}, id, ${humanId} from stored where message_type = 'jelly'
           )
-          select id from jelly`
+          select id from stored where message_type = 'jelly'`
         return { messageId: Number(row.id), answer }
       } catch (error) {
         if ((error as { constraint_name?: string }).constraint_name !== 'qa_question_id') throw error
+        for (const line of toolLines) await addToolMessage(userId, line, application)
         const [stored] = await sql<{ id: string; content: string }[]>`
           select a.id, a.content from qa join chat_messages a on a.id = qa.message_id where qa.question_id = ${humanId}`
         return { messageId: Number(stored.id), answer: stored.content }

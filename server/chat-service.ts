@@ -175,15 +175,16 @@ export function createChatService({
       return { answer: content, messageId }
     }
 
-    // Tool lines are stored in the order they start, without holding up the agent.
-    let toolWrites: Promise<unknown> = Promise.resolve()
+    // Tool lines in the order they start, stored with the answer (one statement less per turn),
+    // or on their own if the turn ends without one.
+    const toolLines: string[] = []
     let firstTokenMs: number | undefined
     const toolCalls: { tool: string; ok: boolean; durationMs: number }[] = []
     const llmCalls = { ok: 0, failed: 0, retries: 0 }
     const onAgentEvent = (event: AgentEvent) => {
       switch (event.type) {
         case 'tool_start':
-          toolWrites = toolWrites.then(() => repository.addToolMessage(userId, event.line, application))
+          toolLines.push(event.line)
           return emit({ type: 'tool_start', tool_name: event.line })
         case 'token':
           firstTokenMs ??= elapsed(started)
@@ -209,16 +210,15 @@ export function createChatService({
         emit: onAgentEvent,
       })
     } catch (error) {
-      await toolWrites
-      throw error
-    } finally {
       turnDeadline.release()
+      await storeToolLines(userId, toolLines, application, turnLog)
+      throw error
     }
+    turnDeadline.release()
     const store = deadline(Math.max(STORE_GRACE_MS, turnTimeoutMs - elapsed(started)))
     let completed: Awaited<ReturnType<ChatRepository['completeTurn']>>
     try {
-      await abortable(toolWrites, store.signal)
-      completed = await abortable(repository.completeTurn(userId, humanId, message, result.answer, application), store.signal)
+      completed = await abortable(repository.completeTurn(userId, humanId, message, result.answer, application, toolLines), store.signal)
     } catch (error) {
       throw store.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     } finally {
@@ -245,6 +245,18 @@ export function createChatService({
     )
     metrics.turn({ transport, mode: result.mode, outcome: 'answered', durationMs, firstTokenMs, result })
     return { answer, messageId }
+  }
+
+  // The transcript keeps what a failed turn ran; the turn's own error is what gets reported.
+  async function storeToolLines(userId: number, lines: string[], application: string | null, turnLog: Logger): Promise<void> {
+    const store = deadline(STORE_GRACE_MS)
+    try {
+      for (const line of lines) await abortable(repository.addToolMessage(userId, line, application), store.signal)
+    } catch (error) {
+      turnLog.warn({ err: error }, 'tool lines of a failed turn not stored')
+    } finally {
+      store.release()
+    }
   }
 
   /**

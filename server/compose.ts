@@ -72,6 +72,7 @@ export async function composeServices(config: Config, logger: Logger, options: C
           apiKey: config.openaiApiKey,
           baseUrl: config.openaiBaseUrl,
           maxToolRounds: config.maxToolRounds,
+          tokenFlushMs: config.tokenFlushMs,
           toolTimeoutMs: config.toolTimeoutMs,
           prices: config.llmPrices,
           trace: options.trace,

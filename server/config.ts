@@ -34,6 +34,8 @@ export interface Config {
   maxMessageChars: number
   historyWindow: number
   maxToolRounds: number
+  /** Streaming answer tokens are sent to a client at most once per this many ms (0: once per event-loop turn). */
+  tokenFlushMs: number
   toolTimeoutMs: number
   turnTimeoutMs: number
   shutdownGraceMs: number
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 4000, 1, 1_000_000),
     historyWindow: int(env, 'HISTORY_WINDOW', 10, 0, 200),
     maxToolRounds: int(env, 'MAX_TOOL_ROUNDS', 4, 1, 20),
+    tokenFlushMs: int(env, 'TOKEN_FLUSH_MS', 50, 0, 1000),
     toolTimeoutMs: int(env, 'TOOL_TIMEOUT_MS', 15_000, 100, 300_000),
     turnTimeoutMs: int(env, 'TURN_TIMEOUT_MS', 60_000, 1000, 600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

@@ -54,7 +54,10 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
   heartbeat.unref()
 
   function run<T>(userToken: string, turn: () => Promise<T>): Promise<T> {
-    const lane = lanes.get(userToken) ?? { enqueued: Promise.resolve(), settled: Promise.resolve() }
+    const current = lanes.get(userToken)
+    // Nothing to wait for (the common case, one instance): no wait deadline, no ticket.
+    if (!queue && !current) return runAlone(userToken, turn)
+    const lane = current ?? { enqueued: Promise.resolve(), settled: Promise.resolve() }
     const wait = deadline(waitTimeoutMs)
     const key = queue ? userKey(userToken) : ''
     // Kept alive from the start: it may wait behind a long turn here first.
@@ -96,6 +99,16 @@ export function createUserTurns(options: { queue?: TurnQueue; waitTimeoutMs: num
       enqueued: ticket?.catch(() => undefined) ?? lane.enqueued,
       settled: result.catch(() => undefined).then(() => lane.settled),
     }
+    lanes.set(userToken, next)
+    void next.settled.then(() => {
+      if (lanes.get(userToken) === next) lanes.delete(userToken)
+    })
+    return result
+  }
+
+  function runAlone<T>(userToken: string, turn: () => Promise<T>): Promise<T> {
+    const result = turn()
+    const next: Lane = { enqueued: Promise.resolve(), settled: result.catch(() => undefined) }
     lanes.set(userToken, next)
     void next.settled.then(() => {
       if (lanes.get(userToken) === next) lanes.delete(userToken)

@@ -43,10 +43,12 @@ const toolMessages = (request: ChatRequest) => request.messages.filter((m) => m.
 const lastUser = (request: ChatRequest) => request.messages.filter((m) => m.role === 'user').at(-1)?.content
 
 t.test('one tool: tool_start, streamed tokens, final message, stored transcript', async (t) => {
-  const { fake, server } = await setup(t, (request, call) =>
-    call === 0
-      ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] }
-      : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊`, chunkDelayMs: 5 },
+  const { fake, server } = await setup(
+    t,
+    (request, call) =>
+      call === 0
+        ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] }
+        : { content: `That makes ${JSON.parse(toolMessages(request)[0].content!).formatted} 🌊`, chunkDelayMs: 60 }, // longer than TOKEN_FLUSH_MS: each piece its own token
   )
   const socket = await connectSocketIo(server.url)
   t.teardown(() => socket.close())
@@ -107,6 +109,14 @@ t.test('two tool calls in one response run concurrently and both results go back
     (assistant?.tool_calls as { id: string }[]).map((c) => c.id),
     'each result answers its call',
   )
+  // Both tool lines are stored with the answer, in one statement: between the question and the answer.
+  const stored = (await postJson(`${server.url}/history`, { user_token: 'llm-two' })).body as { message_type: string; content: string; id: number }[]
+  t.same(
+    stored.map((m) => m.message_type),
+    ['jelly', 'human', 'tool', 'tool', 'jelly'],
+  )
+  t.equal(stored.at(-1)?.content, 'Results: 4 and 9')
+  t.ok(stored[2].id < stored[3].id && stored[3].id < stored[4].id, 'ids in the order the lines started')
 })
 
 t.test('a two-step chain feeds the first result into the second call', async (t) => {
