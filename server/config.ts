@@ -203,7 +203,7 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean)
 }
 
-export const MIN_ADMIN_TOKEN_CHARS = 16
+const MIN_ADMIN_TOKEN_CHARS = 16
 
 // Admin endpoints are closed unless a token opens them to its holder, or ADMIN_OPEN=true to everyone.
 function admin(env: Env): Pick<Config, 'adminToken' | 'adminOpen'> {

@@ -7,7 +7,7 @@ import { KnowledgeError } from '../knowledge/index.ts'
 import { ClientMessageIdConflictError, ServiceUnavailableError, TurnFailedError } from './chat-service.ts'
 import { RefusedError } from './turn-limits.ts'
 
-export const TURN_FAILED_MESSAGE = 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
+const TURN_FAILED_MESSAGE = 'Jelly could not answer right now because something broke on our side 🪼 Please try again in a moment.'
 const REQUEST_FAILED_MESSAGE = 'Jelly could not handle this request right now, please try again'
 
 export interface Failure {

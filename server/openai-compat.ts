@@ -81,7 +81,7 @@ export function errorStatus(error: unknown): number | undefined {
 }
 
 /** Seconds to wait before retrying, when the error says (`retryAfterSeconds`, or a Retry-After in `headers`). */
-export function retryAfterOf(error: unknown): number | undefined {
+function retryAfterOf(error: unknown): number | undefined {
   const e = error as { retryAfterSeconds?: unknown; headers?: Record<string, unknown> } | null
   const seconds = typeof e?.retryAfterSeconds === 'number' ? e.retryAfterSeconds : Number(e?.headers?.['retry-after'] ?? NaN)
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined

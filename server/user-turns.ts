@@ -17,7 +17,7 @@ export interface UserTurns {
   close(): void
 }
 
-export const HEARTBEAT_MS = 1000
+const HEARTBEAT_MS = 1000
 /** A ticket whose holder has not beaten for this long belongs to a dead instance. */
 export const STALE_AFTER_MS = 5000
 const POLL_FIRST_MS = 10

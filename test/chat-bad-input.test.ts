@@ -3,9 +3,10 @@
 // usable. Nothing of a rejected message is stored.
 import t from 'tap'
 import type { Test } from 'tap'
-import { startServer, type TestServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
+import { injector, type Injector } from './helpers/inject.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
-import { postRaw, readTurn, recordSocketIo, recordWs, socketIoSend, storedState, wsSend } from './helpers/chat.ts'
+import { readTurn, recordSocketIo, recordWs, socketIoSend, wsSend } from './helpers/chat.ts'
 
 const VALID = { user_token: 'victim', message: 'what is 6 times 7?' }
 const VALID_ANSWER = '6 * 7 = 42 🧮'
@@ -45,30 +46,31 @@ const BAD_RAW: [string, string | undefined, Record<string, string>, RegExp][] = 
 ]
 
 // One server for the table; every case checks the stored state did not move.
-const server = await startServer(t)
+const server = await listenTestApp(t)
+const http = injector(server.app)
 
 async function expectNothingStored(t: Test, run: () => Promise<void>) {
-  const before = await storedState(server.url, VALID.user_token)
+  const before = await http.storedState(VALID.user_token)
   await run()
-  t.same(await storedState(server.url, VALID.user_token), before, 'history, badge and answered questions are unchanged')
+  t.same(await http.storedState(VALID.user_token), before, 'history, badge and answered questions are unchanged')
 }
 
 t.test('REST: 400 with an error naming the field', async (t) => {
   await expectNothingStored(t, async () => {
     for (const [name, body, error] of BAD_BODIES) {
-      const reply = await postJson(`${server.url}/user_message`, body)
+      const reply = await http.post(`/user_message`, body)
       t.equal(reply.status, 400, `${name}: 400`)
       t.match(reply.body, { error }, `${name}: ${reply.body.error}`)
       t.same(Object.keys(reply.body), ['error'], `${name}: only {error}`)
     }
     for (const [name, body, headers, error] of BAD_RAW) {
-      const reply = await postRaw(`${server.url}/user_message`, body, headers)
+      const reply = await http.postRaw(`/user_message`, body, headers)
       t.equal(reply.status, 400, `${name}: 400`)
       t.match(reply.body, { error }, `${name}: ${reply.body?.error}`)
     }
   })
   // A rejected message must not create its user either: a first /history shows only the greeting.
-  const unknown = await postJson(`${server.url}/history`, { user_token: 'rejected-before-first-contact' })
+  const unknown = await http.post(`/history`, { user_token: 'rejected-before-first-contact' })
   t.equal(unknown.body.length, 1)
 })
 
@@ -80,7 +82,7 @@ t.test('REST: wrong or missing content type', async (t) => {
       ['form encoded', { 'content-type': 'application/x-www-form-urlencoded' }],
       ['no content type', {}],
     ] as const) {
-      const reply = await postRaw(`${server.url}/user_message`, body, headers)
+      const reply = await http.postRaw(`/user_message`, body, headers)
       t.ok(reply.status === 400 || reply.status === 415, `${name}: ${reply.status} is a client error`)
       t.match(reply.body, { error: /JSON/ }, `${name}: ${reply.body?.error}`)
     }
@@ -89,6 +91,7 @@ t.test('REST: wrong or missing content type', async (t) => {
 
 t.test('REST: a body beyond the size limit is refused without reading it all', async (t) => {
   await expectNothingStored(t, async () => {
+    // Over a real socket: the limit stops the upload, not only its parsing.
     const reply = await postJson(`${server.url}/user_message`, { ...VALID, message: 'x'.repeat(300_000) })
     t.equal(reply.status, 413)
     t.same(reply.body, { error: 'body is too large' })
@@ -105,11 +108,11 @@ t.test('REST: /history validates user_token the same way', async (t) => {
     [['victim'], /^body must be a JSON object$/],
   ]
   for (const [body, error] of cases) {
-    const reply = await postJson(`${server.url}/history`, body)
+    const reply = await http.post(`/history`, body)
     t.equal(reply.status, 400, JSON.stringify(body))
     t.match(reply.body, { error })
   }
-  const raw = await postRaw(`${server.url}/history`, '{user_token:', { 'content-type': 'application/json' })
+  const raw = await http.postRaw(`/history`, '{user_token:', { 'content-type': 'application/json' })
   t.same(raw, { status: 400, body: { error: 'body must be valid JSON' } })
 })
 
@@ -184,19 +187,20 @@ t.test('/ws: an error frame, and the connection stays usable', async (t) => {
 })
 
 t.test('MAX_MESSAGE_CHARS=10 sets the limit on every transport', async (t) => {
-  const small = await startServer(t, { MAX_MESSAGE_CHARS: '10' })
+  const small = await listenTestApp(t, { MAX_MESSAGE_CHARS: '10' })
+  const smallHttp = injector(small.app)
   const fits = '1 + 2 + 34' // exactly 10 characters
   const tooLong = '1 + 2 + 345'
   const limit = /^message is too long \(the limit is 10 characters\)$/
 
-  await checkSmallLimit(t, small, async () => {
-    const ok = await postJson(`${small.url}/user_message`, { user_token: 'small', message: fits })
+  await checkSmallLimit(t, smallHttp, async () => {
+    const ok = await smallHttp.post(`/user_message`, { user_token: 'small', message: fits })
     t.match(ok, { status: 200, body: { response: '1 + 2 + 34 = 37 🧮', message_id: Number } }, 'REST: 10 characters are fine')
-    const rejected = await postJson(`${small.url}/user_message`, { user_token: 'small', message: tooLong })
+    const rejected = await smallHttp.post(`/user_message`, { user_token: 'small', message: tooLong })
     t.equal(rejected.status, 400)
     t.match(rejected.body, { error: limit }, 'REST: 11 characters are too many')
     // Characters, not bytes: ten jellyfish are 40 bytes of UTF-8.
-    const emoji = await postJson(`${small.url}/user_message`, { user_token: 'small', message: '🪼'.repeat(10) })
+    const emoji = await smallHttp.post(`/user_message`, { user_token: 'small', message: '🪼'.repeat(10) })
     t.equal(emoji.status, 200, 'ten 4-byte characters fit a 10-character limit')
   })
 
@@ -218,7 +222,7 @@ t.test('MAX_MESSAGE_CHARS=10 sets the limit on every transport', async (t) => {
 
   t.test('a message far over a small limit gets an error on the sockets too, like on REST', async (t) => {
     const long = 'x'.repeat(5000)
-    const rest = await postJson(`${small.url}/user_message`, { user_token: 'small', message: long })
+    const rest = await smallHttp.post(`/user_message`, { user_token: 'small', message: long })
     t.match(rest, { status: 400, body: { error: /too long/ } }, 'REST says the message is too long')
 
     const socket = await connectSocketIo(small.url)
@@ -237,10 +241,10 @@ t.test('MAX_MESSAGE_CHARS=10 sets the limit on every transport', async (t) => {
   })
 })
 
-async function checkSmallLimit(t: Test, small: TestServer, run: () => Promise<void>) {
-  const before = await storedState(small.url, 'small')
+async function checkSmallLimit(t: Test, smallHttp: Injector, run: () => Promise<void>) {
+  const before = await smallHttp.storedState('small')
   await run()
-  const after = await storedState(small.url, 'small')
+  const after = await smallHttp.storedState('small')
   const humans = (state: typeof before) => state.history.filter((entry) => entry.message_type === 'human').map((entry) => entry.content)
   t.same(humans(after), [...humans(before), '1 + 2 + 34', '🪼'.repeat(10)], 'the accepted messages were stored, the rejected one was not')
   t.equal(Number(after.humanMessageCount), Number(before.humanMessageCount) + 2)

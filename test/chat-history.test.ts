@@ -1,15 +1,17 @@
 // /history reads without writing: an unknown token sees Jelly's greeting, which
-// is stored with the first message; pages with `limit` and `before`.
+// is stored with the first message; pages with `limit` and `before`. Through
+// buildTestApp() and inject(), and the app's own database for what the API cannot show.
 import t from 'tap'
 import { GREETING } from '../server/chat-service.ts'
-import { startServer } from './helpers/server.ts'
-import { postJson } from './helpers/client.ts'
-import { countRows, withDatabase } from './helpers/database.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
+import { countRows } from './helpers/database.ts'
 
-const server = await startServer(t)
-const history = (body: object) => postJson(`${server.url}/history`, body)
+const built = await buildTestApp(t)
+const http = injector(built.app)
+const history = (body: object) => http.post('/history', body)
 const say = async (user_token: string, message: string) => {
-  const reply = await postJson(`${server.url}/user_message`, { user_token, message })
+  const reply = await http.post('/user_message', { user_token, message })
   if (reply.status !== 200) throw new Error(`turn failed: ${JSON.stringify(reply)}`)
   return reply.body as { response: string; message_id: number }
 }
@@ -92,8 +94,7 @@ t.test('2,000 distinct unknown tokens read history: no user, no message is store
     const replies = await Promise.all(tokens.slice(i, i + 50).map((user_token) => history({ user_token })))
     for (const reply of replies) if (reply.status !== 200 || reply.body.length !== 1 || reply.body[0].id !== 0) t.fail(`unexpected reply ${JSON.stringify(reply)}`)
   }
-  await server.stop()
-  const counts = await withDatabase(server, async (sql) => ({ users: await countRows(sql, 'users'), messages: await countRows(sql, 'chat_messages') }))
+  const counts = { users: await countRows(built.db.sql, 'users'), messages: await countRows(built.db.sql, 'chat_messages') }
   // newcomer and pager are the only users; their messages are 4 and 121.
   t.same(counts, { users: 2, messages: 4 + 121 }, 'the users and messages of the two who wrote, nothing else')
 })

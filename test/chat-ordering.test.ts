@@ -5,8 +5,9 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { GREETING } from '../server/chat-service.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
-import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
+import { listenTestApp } from './helpers/app.ts'
+import { injector, type Injector } from './helpers/inject.ts'
+import { connectSocketIo, connectWs } from './helpers/client.ts'
 import { endsTurn, eventually, readTurn, recordSocketIo, recordWs, socketIoSend, wsSend } from './helpers/chat.ts'
 import { calculatorAnswer, calculatorModel } from './helpers/llm-scripts.ts'
 
@@ -15,8 +16,14 @@ const question = (k: number) => `what is ${k} plus ${k}?`
 const offlineAnswer = (k: number) => `${k} + ${k} = ${2 * k} 🧮`
 const llmAnswer = (k: number) => calculatorAnswer(String(2 * k))
 
-async function historyOf(server: TestServer, userToken: string): Promise<any[]> {
-  return (await postJson(`${server.url}/history`, { user_token: userToken })).body
+/** The file's apps listen for the sockets; REST goes through inject. */
+async function listening(t: Test, env: Record<string, string> = {}) {
+  const app = await listenTestApp(t, env)
+  return { ...app, http: injector(app.app) }
+}
+
+async function historyOf(server: { http: Injector }, userToken: string): Promise<any[]> {
+  return (await server.http.post(`/history`, { user_token: userToken })).body
 }
 
 /**
@@ -47,10 +54,10 @@ function checkTurnsNotInterleaved(t: Test, history: any[], answerFor: (k: number
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
 
 t.test('offline: one user sending at once', async (t) => {
-  const server = await startServer(t)
+  const server = await listening(t)
 
   t.test('five REST messages at once are answered one after the other', async (t) => {
-    const replies = await Promise.all(range(5).map((k) => postJson(`${server.url}/user_message`, { user_token: 'rest-burst', message: question(k) })))
+    const replies = await Promise.all(range(5).map((k) => server.http.post(`/user_message`, { user_token: 'rest-burst', message: question(k) })))
     replies.forEach((reply, i) => t.match(reply, { status: 200, body: { response: offlineAnswer(i + 1), message_id: Number } }, `answer ${i + 1} matches its question`))
     const order = checkTurnsNotInterleaved(t, await historyOf(server, 'rest-burst'), offlineAnswer)
     t.same([...order].sort(), range(5), 'every question once')
@@ -85,10 +92,10 @@ t.test('offline: one user sending at once', async (t) => {
     const ws = await connectWs(server.url)
     t.teardown(() => ws.close())
     const [rest1, sio, wsTurn, rest2] = await Promise.all([
-      postJson(`${server.url}/user_message`, { user_token: 'everywhere', message: question(1) }),
+      server.http.post(`/user_message`, { user_token: 'everywhere', message: question(1) }),
       socketIoSend(socket, recordSocketIo(socket), 'everywhere', question(2)),
       wsSend(ws, recordWs(ws), { type: 'user_message', user_token: 'everywhere', message: question(3) }),
-      postJson(`${server.url}/user_message`, { user_token: 'everywhere', message: question(4) }),
+      server.http.post(`/user_message`, { user_token: 'everywhere', message: question(4) }),
     ])
     t.equal(rest1.body.response, offlineAnswer(1))
     t.equal(readTurn(sio).final, offlineAnswer(2))
@@ -99,7 +106,7 @@ t.test('offline: one user sending at once', async (t) => {
   })
 
   t.test('a new user sending several messages at once is created once, with one greeting', async (t) => {
-    await Promise.all(range(3).map((k) => postJson(`${server.url}/user_message`, { user_token: 'eager-newcomer', message: question(k) })))
+    await Promise.all(range(3).map((k) => server.http.post(`/user_message`, { user_token: 'eager-newcomer', message: question(k) })))
     const history = await historyOf(server, 'eager-newcomer')
     t.equal(history.filter((entry) => entry.content === GREETING).length, 1, 'one greeting')
     checkTurnsNotInterleaved(t, history, offlineAnswer)
@@ -139,7 +146,7 @@ t.test('offline: one user sending at once', async (t) => {
       [],
       'nothing was logged as an error',
     )
-    const after = await postJson(`${server.url}/user_message`, { user_token: 'sio-leaver', message: question(9) })
+    const after = await server.http.post(`/user_message`, { user_token: 'sio-leaver', message: question(9) })
     t.equal(after.body.response, offlineAnswer(9), 'the user can go on chatting')
   })
 })
@@ -148,7 +155,7 @@ t.test('with an LLM provider (fake OpenAI server)', async (t) => {
   const model = calculatorModel()
   const fake = await startFakeOpenAI(model.script)
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
+  const server = await listening(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
   t.beforeEach(() => model.reset())
 
   t.test('the issue question streams over Socket.IO and /ws like offline', async (t) => {
@@ -179,7 +186,7 @@ t.test('with an LLM provider (fake OpenAI server)', async (t) => {
 
   t.test('two slow messages from one user run one after the other', async (t) => {
     model.delayMs = 300
-    const replies = await Promise.all(range(2).map((k) => postJson(`${server.url}/user_message`, { user_token: 'llm-same', message: question(k) })))
+    const replies = await Promise.all(range(2).map((k) => server.http.post(`/user_message`, { user_token: 'llm-same', message: question(k) })))
     replies.forEach((reply, i) => t.equal(reply.body.response, llmAnswer(i + 1), `answer ${i + 1} matches its question`))
     t.equal(model.maxConcurrent, 1, 'the model never had two requests of this user at once')
     checkTurnsNotInterleaved(t, await historyOf(server, 'llm-same'), llmAnswer)
@@ -204,7 +211,7 @@ t.test('with an LLM provider (fake OpenAI server)', async (t) => {
   t.test('slow messages from different users run at the same time', async (t) => {
     model.delayMs = 500
     const users = ['llm-a', 'llm-b', 'llm-c']
-    const replies = await Promise.all(users.map((user, i) => postJson(`${server.url}/user_message`, { user_token: user, message: question(i + 1) })))
+    const replies = await Promise.all(users.map((user, i) => server.http.post(`/user_message`, { user_token: user, message: question(i + 1) })))
     replies.forEach((reply, i) => t.equal(reply.body.response, llmAnswer(i + 1)))
     // One user's turns never overlap (above), so any overlap here is between users.
     t.ok(model.maxConcurrent >= 2, `users were waiting on the model at the same time (at most ${model.maxConcurrent} at once)`)

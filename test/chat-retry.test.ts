@@ -7,7 +7,7 @@ import { GREETING } from '../server/chat-service.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 import { spawnServer } from './helpers/child-server.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
 import { getJson, readTurn, recordSocketIo, recordWs, socketIoSend, wsSend } from './helpers/chat.ts'
 import { calculatorAnswer, calculatorModel } from './helpers/llm-scripts.ts'
@@ -185,7 +185,7 @@ t.test('with a slow model: the retry waits for the first attempt; after a crash 
   })
 
   t.test('the answer was lost in a crash: the retry runs the turn, the question is stored once', async (t) => {
-    const dataDir = await freshDataDir()
+    const dataDir = await freshMigratedDataDir()
     const crashing = await spawnServer(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
     model.delayMs = 5000
     const asked = new Promise<void>((resolve) => (model.onRequest = () => resolve()))

@@ -4,9 +4,10 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { GREETING } from '../server/chat-service.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
-import { getJson, readTurn, recordSocketIo, recordWs, socketIoSend, storedState, wsSend, type ChatFrame } from './helpers/chat.ts'
+import { readTurn, recordSocketIo, recordWs, socketIoSend, wsSend, type ChatFrame } from './helpers/chat.ts'
 
 const QUESTION = 'What is 20000 divided by 33.3?'
 const ANSWER = /600\.6/
@@ -57,15 +58,17 @@ function checkOneTurnHistory(t: Test, history: any[], application: string | null
   )
 }
 
-// One server for the whole file: a fresh embedded database costs seconds; users are kept apart by token.
-const server = await startServer(t)
+// One app for the whole file, listening for the sockets (REST turns go over the socket
+// too; reads of what was stored go through inject); users are kept apart by token.
+const server = await listenTestApp(t)
+const http = injector(server.app)
 
 t.test('a new user asks the same question over REST, Socket.IO and /ws', async (t) => {
   t.test('REST', async (t) => {
     const reply = await postJson(`${server.url}/user_message`, { user_token: 'rest-user', message: QUESTION, application: 'rest-app' })
     t.equal(reply.status, 200)
     t.match(reply.body, { response: ANSWER })
-    const history = await postJson(`${server.url}/history`, { user_token: 'rest-user' })
+    const history = await http.post(`/history`, { user_token: 'rest-user' })
     t.equal(history.status, 200)
     checkOneTurnHistory(t, history.body, 'rest-app')
     t.equal(history.body[3].content, reply.body.response, 'the stored answer is the one returned')
@@ -78,7 +81,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
     const recorder = recordSocketIo(socket)
     const events = await socketIoSend(socket, recorder, { user_token: 'sio-user', message: QUESTION, application: 'sio-app' })
     checkStreamedTurn(t, events)
-    const history = await postJson(`${server.url}/history`, { user_token: 'sio-user' })
+    const history = await http.post(`/history`, { user_token: 'sio-user' })
     checkOneTurnHistory(t, history.body, 'sio-app')
     t.equal(history.body[3].content, readTurn(events).final)
   })
@@ -90,7 +93,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
 
     const events = await socketIoSend(socket, recorder, 'positional-user', QUESTION, 'positional-app')
     checkStreamedTurn(t, events)
-    checkOneTurnHistory(t, (await postJson(`${server.url}/history`, { user_token: 'positional-user' })).body, 'positional-app')
+    checkOneTurnHistory(t, (await http.post(`/history`, { user_token: 'positional-user' })).body, 'positional-app')
 
     const from = recorder.events.length
     const ack = await socket.timeout(10_000).emitWithAck('user_message', 'ack-user', QUESTION)
@@ -109,7 +112,7 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
       [ack.message_id, object.message_id],
       'final_message and the ack name the same message id',
     )
-    const history = (await postJson(`${server.url}/history`, { user_token: 'ack-user' })).body
+    const history = (await http.post(`/history`, { user_token: 'ack-user' })).body
     t.same(
       history.map((entry: any) => entry.application),
       [null, null, null, null, null, null, null],
@@ -128,22 +131,22 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
       const expected = { tool_start: ['tool_name', 'type'], final_answer_token: ['token', 'type'], final_message: ['message', 'message_id', 'type'] }[event.type]
       t.same(keys, expected, `${event.type} frame has exactly the contract's fields`)
     }
-    checkOneTurnHistory(t, (await postJson(`${server.url}/history`, { user_token: 'ws-user' })).body, 'ws-app')
+    checkOneTurnHistory(t, (await http.post(`/history`, { user_token: 'ws-user' })).body, 'ws-app')
   })
 
   t.test('the badge, health and readiness', async (t) => {
-    const badge = await getJson(`${server.url}/human_message_count`)
+    const badge = await http.get(`/human_message_count`)
     t.equal(badge.status, 200)
     // REST 1 + Socket.IO 1 + positional 1 + ack 2 + /ws 1
     t.match(badge.body, { subject: 'messages', status: '6', color: String })
-    t.same(await getJson(`${server.url}/health`), { status: 200, body: { status: 'ok' } })
-    t.same(await getJson(`${server.url}/ready`), { status: 200, body: { status: 'ready' } })
+    t.same(await http.get(`/health`), { status: 200, body: { status: 'ok' } })
+    t.same(await http.get(`/ready`), { status: 200, body: { status: 'ready' } })
   })
 
   t.test('/messages_answers lists every turn, newest first', async (t) => {
-    const qa = await getJson(`${server.url}/messages_answers`)
+    const qa = await http.get(`/messages_answers`)
     t.equal(qa.status, 200, 'open with ADMIN_OPEN=true, the test servers default')
-    t.same((await getJson(`${server.url}/messages_answers`, { authorization: 'Bearer anything' })).body, qa.body, 'a stray Authorization header does no harm')
+    t.same((await http.get(`/messages_answers`, { authorization: 'Bearer anything' })).body, qa.body, 'a stray Authorization header does no harm')
     t.same(
       qa.body.map((entry: any) => entry.question),
       [QUESTION, 'what is 2 plus 2?', QUESTION, QUESTION, QUESTION, QUESTION],
@@ -156,12 +159,12 @@ t.test('a new user asks the same question over REST, Socket.IO and /ws', async (
 
 t.test('application is stored per message', async (t) => {
   const send = (message: string, application?: string) =>
-    postJson(`${server.url}/user_message`, { user_token: 'multi-app', message, ...(application === undefined ? {} : { application }) })
+    http.post(`/user_message`, { user_token: 'multi-app', message, ...(application === undefined ? {} : { application }) })
   t.equal((await send('1 + 1', 'web')).status, 200)
   t.equal((await send('2 + 2', 'telegram')).status, 200)
   t.equal((await send('3 + 3')).status, 200)
   t.equal((await send('4 + 4', '')).status, 200)
-  const history = (await postJson(`${server.url}/history`, { user_token: 'multi-app' })).body
+  const history = (await http.post(`/history`, { user_token: 'multi-app' })).body
   t.same(
     history.map((entry: any) => [entry.message_type, entry.application]),
     [
@@ -183,43 +186,43 @@ t.test('application is stored per message', async (t) => {
 })
 
 t.test('a new user is greeted; /history for an unknown token stores nothing', async (t) => {
-  const humanMessagesBefore = (await getJson(`${server.url}/human_message_count`)).body.status
-  const answersBefore = (await getJson(`${server.url}/messages_answers`)).body
-  const first = await postJson(`${server.url}/history`, { user_token: 'brand-new' })
+  const humanMessagesBefore = (await http.get(`/human_message_count`)).body.status
+  const answersBefore = (await http.get(`/messages_answers`)).body
+  const first = await http.post(`/history`, { user_token: 'brand-new' })
   t.equal(first.status, 200)
   t.equal(first.body.length, 1, 'only the greeting')
   t.match(first.body[0], { message_type: 'jelly', content: GREETING, application: null, id: Number, timestamp: String })
-  const again = await postJson(`${server.url}/history`, { user_token: 'brand-new' })
+  const again = await http.post(`/history`, { user_token: 'brand-new' })
   t.same(again.body, first.body, 'asking again does not greet twice')
 
   // Many first contacts at once still make one user with one greeting.
-  const racing = await Promise.all(Array.from({ length: 5 }, () => postJson(`${server.url}/history`, { user_token: 'racer' })))
+  const racing = await Promise.all(Array.from({ length: 5 }, () => http.post(`/history`, { user_token: 'racer' })))
   for (const reply of racing) t.equal(reply.body.length, 1)
   t.equal(new Set(racing.map((reply) => reply.body[0].id)).size, 1, 'every reply shows the same greeting')
 
-  const badge = await getJson(`${server.url}/human_message_count`)
+  const badge = await http.get(`/human_message_count`)
   t.equal(badge.body.status, humanMessagesBefore, 'greetings are not human messages')
-  t.same((await getJson(`${server.url}/messages_answers`)).body, answersBefore, 'no turn was answered')
+  t.same((await http.get(`/messages_answers`)).body, answersBefore, 'no turn was answered')
 })
 
 // Last: it stops the file's server.
 t.test('everything survives a restart on the same DATA_DIR', async (t) => {
-  t.equal((await postJson(`${server.url}/user_message`, { user_token: 'durable', message: QUESTION, application: 'app' })).status, 200)
-  t.equal((await postJson(`${server.url}/user_message`, { user_token: 'durable', message: 'what is 2 times 21?' })).status, 200)
+  t.equal((await http.post(`/user_message`, { user_token: 'durable', message: QUESTION, application: 'app' })).status, 200)
+  t.equal((await http.post(`/user_message`, { user_token: 'durable', message: 'what is 2 times 21?' })).status, 200)
   const users = ['durable', 'rest-user', 'sio-user', 'ws-user', 'multi-app']
-  const before = await Promise.all(users.map((user) => storedState(server.url, user)))
-  await server.stop()
+  const before = await Promise.all(users.map((user) => http.storedState(user)))
+  await server.close()
 
-  const second = await startServer(t, { DATA_DIR: server.dataDir })
-  const after = await Promise.all(users.map((user) => storedState(second.url, user)))
+  const secondHttp = injector((await buildTestApp(t, { DATA_DIR: server.config.dataDir })).app)
+  const after = await Promise.all(users.map((user) => secondHttp.storedState(user)))
   t.same(after, before, 'histories, badge and answered questions are unchanged')
   t.equal(after[0].history.length, 7)
-  t.same(await getJson(`${second.url}/ready`), { status: 200, body: { status: 'ready' } })
+  t.same(await secondHttp.get(`/ready`), { status: 200, body: { status: 'ready' } })
 
-  const next = await postJson(`${second.url}/user_message`, { user_token: 'durable', message: 'what is 1 plus 1?' })
+  const next = await secondHttp.post(`/user_message`, { user_token: 'durable', message: 'what is 1 plus 1?' })
   t.match(next.body, { response: '1 + 1 = 2 🧮', message_id: Number }, 'the user can go on chatting')
-  const history = (await postJson(`${second.url}/history`, { user_token: 'durable' })).body
+  const history = (await secondHttp.post(`/history`, { user_token: 'durable' })).body
   t.equal(history.length, 10, 'the new turn is appended to the old ones')
   t.ok(history[7].id > before[0].history[6].id, 'new ids continue after the old ones')
-  t.equal((await getJson(`${second.url}/messages_answers?limit=1`)).body[0].question, 'what is 1 plus 1?')
+  t.equal((await secondHttp.get(`/messages_answers?limit=1`)).body[0].question, 'what is 1 plus 1?')
 })

@@ -11,7 +11,7 @@ import { spawnServer } from './helpers/child-server.ts'
 import { startServer, type TestServer } from './helpers/server.ts'
 import { connectSocketIo, postJson } from './helpers/client.ts'
 import { eventually, getJson, readTurn, recordSocketIo, socketIoSend } from './helpers/chat.ts'
-import { databaseUrlFor, freshDataDir } from './helpers/data-dir.ts'
+import { databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { startCluster } from './helpers/postgres-cluster.ts'
 import { calculatorModel } from './helpers/llm-scripts.ts'
@@ -91,7 +91,7 @@ async function checkNothingAcknowledgedLost(t: Test, url: string, users: string[
 t.test('kill -9 mid-burst (REST and Socket.IO, several users): every acknowledged turn survives a restart, once', async (t) => {
   const fake = await startFakeOpenAI(calculatorModel(20).script)
   t.teardown(() => fake.close())
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   const env = { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', ADMIN_TOKEN }
   const server = await spawnServer(t, env)
   const sockets = await Promise.all([1, 2].map(() => connectSocketIo(server.url)))
@@ -169,7 +169,7 @@ t.test('PostgreSQL restarted and stopped under traffic', { skip: needsPostgres }
 })
 
 t.test('a database that hangs on a lock cannot stall a turn beyond TURN_TIMEOUT_MS', { skip: needsPostgres }, async (t) => {
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   const server: TestServer = await startServer(t, { DATA_DIR: dataDir, TURN_TIMEOUT_MS: '1000' })
   t.equal((await postJson(`${server.url}/user_message`, { user_token: 'locked-out', message: 'what is 1 plus 1?' })).status, 200)
 

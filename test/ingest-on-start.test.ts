@@ -66,11 +66,11 @@ t.test('INGEST_EVERY runs the jobs again, incrementally, one summary line and on
 t.test('only one instance runs a scheduled ingestion at a time (a lease on the database)', async (t) => {
   const { connectDatabase } = await import('../db/connect.ts')
   const { migrate } = await import('../db/migrate.ts')
-  const { freshDataDir } = await import('./helpers/data-dir.ts')
+  const { freshMigratedDataDir } = await import('./helpers/data-dir.ts')
   const { runScheduled } = await import('../knowledge/ingest-on-start.ts')
   const { createEmbedder } = await import('../knowledge/embedders/index.ts')
   const { createLogger } = await import('../server/logger.ts')
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
   t.teardown(() => db.close())
   await migrate(db.sql)
   const lines: Record<string, any>[] = []

@@ -5,7 +5,8 @@ import t from 'tap'
 import { fileURLToPath } from 'node:url'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { databaseUrlFor, freshDataDir } from './helpers/data-dir.ts'
+import { copyOfEmbeddedDataDir, databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
+import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { startServer } from './helpers/server.ts'
 import { connectSocketIo, postJson, socketIoTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest } from './fakes/openai.ts'
@@ -17,8 +18,8 @@ const docs = (lang: string) => fileURLToPath(new URL(`./fixtures/knowledge/docs/
 const LAMP_URL = 'https://wiki.example/docs/Lighthouse#lamp-schedule'
 
 /** A data dir holding the fixture wiki (en and de), ingested with the local embedder. */
-async function fixtureDataDir(): Promise<string> {
-  const dataDir = await freshDataDir()
+async function ingestedDataDir(): Promise<string> {
+  const dataDir = await freshMigratedDataDir()
   const db = await connectDatabase({ dataDir, databaseUrl: databaseUrlFor(dataDir) })
   try {
     await migrate(db.sql)
@@ -29,6 +30,13 @@ async function fixtureDataDir(): Promise<string> {
     await db.close()
   }
   return dataDir
+}
+
+// Embedded: ingested once, then each server gets a copy; on TEST_DATABASE_URL each its own database.
+let ingested: Promise<string> | undefined
+async function fixtureDataDir(): Promise<string> {
+  if (TEST_DATABASE_URL) return ingestedDataDir()
+  return copyOfEmbeddedDataDir(await (ingested ??= ingestedDataDir()))
 }
 
 async function search(url: string, query: string, headers: Record<string, string> = {}) {

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { loadSource } from '../knowledge/sources.ts'
 import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
@@ -21,7 +21,7 @@ const MAX_BLOCK_MS = 50
 const TRIES = 6
 
 t.test('a 4,000-character message of wiki words blocks the event loop for less than 50 ms', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()

@@ -8,7 +8,8 @@ import { loadSource } from '../knowledge/sources.ts'
 import { ingestSource } from '../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../knowledge/embedders/local.ts'
 import { createKnowledgeBaseWith } from '../knowledge/index.ts'
-import { createWikiTool } from '../tools/wiki.ts'
+import { createWikiTool, type WikiArgs } from '../tools/wiki.ts'
+import { createToolRunner } from '../agent/run-tool-calls.ts'
 
 const log = pino({ level: 'silent' })
 const docs = (lang: string) => fileURLToPath(new URL(`./fixtures/knowledge/docs/${lang}`, import.meta.url))
@@ -59,7 +60,11 @@ t.test('wiki tool answers from the base, extractively and with sources', async (
   t.match(germanAnswer, /11 Stunden/)
   t.match(germanAnswer, /Quelle[\s\S]*https:\/\/wiki\.example\/de\/docs\/Leuchtturm#lampenplan/)
 
-  await t.rejects(wiki.run({ query: '  ' }, context()), { name: 'ToolError', kind: 'invalid_argument' })
+  // The runner checks the arguments against the schema the argument type comes from.
+  const runner = createToolRunner([wiki], 10_000)
+  t.same(await runner.runTool('wiki', { query: '  ' }, context()), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: query must not be empty.' })
+  t.same(await runner.runTool('wiki', { query: 7 }, context()), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: query must be a string.' })
+  t.same(await runner.runTool('wiki', {}, context()), { ok: false, kind: 'invalid_arguments', error: 'Invalid arguments: query is required.' })
 })
 
 t.test('the offline answer shows each run of lines under its section, a short one with its parent', async (t) => {
@@ -81,3 +86,9 @@ t.test('the offline answer shows each run of lines under its section, a short on
   t.match(answer, /\*\*Moorings › Pros\*\*\n• Open all year\n• Shelter from storms\n\n\*\*Mooring fees and payment\*\*\nA mooring costs 12 coins a night\./)
   t.match(answer, /Sources:\n- \[Harbour › Harbour › Moorings › Pros\]\(https:\/\/wiki\.example\/docs\/Harbour#pros\)/)
 })
+
+// Checked by tsc (part of npm test): the argument type comes from the schema, so it is not `any`.
+// @ts-expect-error query is a string
+void ({ query: 7 } satisfies WikiArgs)
+// @ts-expect-error query is required
+void ({} satisfies WikiArgs)

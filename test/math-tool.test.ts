@@ -1,5 +1,5 @@
 import t from 'tap'
-import { evaluateExpression, expressionFromWords, mathTool } from '../tools/math.ts'
+import { evaluateExpression, expressionFromWords, mathTool, type MathArgs } from '../tools/math.ts'
 import { ToolError } from '../tools/types.ts'
 
 t.test('plain-word arithmetic becomes an expression', async (t) => {
@@ -106,3 +106,9 @@ t.test('a wrong number of arguments is named as such', async (t) => {
   t.equal(evaluateExpression('max(1, 7, 3) + min(4)').formatted, '11')
   t.equal(evaluateExpression('sqrt(16) + abs(-2) + round(2.6)').formatted, '9')
 })
+
+// Checked by tsc (part of npm test): the argument type comes from the schema, so it is not `any`.
+// @ts-expect-error expression is a string
+void ({ expression: 20 } satisfies MathArgs)
+// @ts-expect-error no other fields
+void ({ expression: '1 + 1', precision: 2 } satisfies MathArgs)

@@ -7,11 +7,11 @@ import type { RouteOptions } from 'fastify'
 import { loadConfig } from '../server/config.ts'
 import { createLogger } from '../server/logger.ts'
 import { startServer } from '../server/start.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { LIMITS_OFF } from './helpers/server.ts'
 
 const routes: RouteOptions[] = []
-const config = loadConfig({ ...LIMITS_OFF, OCEAN_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: await freshDataDir() })
+const config = loadConfig({ ...LIMITS_OFF, OCEAN_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: await freshMigratedDataDir() })
 const server = await startServer(config, createLogger('silent'), { onRoute: (route) => void routes.push(route) })
 t.teardown(() => server.stop())
 

@@ -5,11 +5,11 @@ import t from 'tap'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { startServer } from './helpers/server.ts'
 
 t.test('Postgres counters are shared between instances and count per key and window', async (t) => {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
   t.teardown(() => db.close())
   await migrate(db.sql)
   const a = postgresCounters(db.sql)

@@ -2,14 +2,14 @@
 // one per input line, errors on stderr with the exit code; the conversation is
 // kept between runs, the database released, a server's DATA_DIR left alone.
 import t from 'tap'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { startServer, withTestDatabase } from './helpers/server.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { postJson } from './helpers/client.ts'
 import { isLocked, keptToken, runPiped } from './helpers/terminal.ts'
 
 t.test('in a pipe: only the answers, one per line; the conversation is kept and the database released', async (t) => {
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   // The same database the server below gets (under TEST_DATABASE_URL, the one that stands for dataDir).
   const env = withTestDatabase(dataDir, { DATA_DIR: dataDir })
   const run = await runPiped('what is 2+2\n\n15% of 2000\n', env)
@@ -38,7 +38,7 @@ t.test('in a pipe: only the answers, one per line; the conversation is kept and 
 })
 
 t.test('in a pipe: a refused message is said on stderr and the exit code', async (t) => {
-  const run = await runPiped(`${'x'.repeat(11)}\n`, { DATA_DIR: await freshDataDir(), MAX_MESSAGE_CHARS: '10' }, ['--token', 'pipe-refused'])
+  const run = await runPiped(`${'x'.repeat(11)}\n`, { DATA_DIR: await freshMigratedDataDir(), MAX_MESSAGE_CHARS: '10' }, ['--token', 'pipe-refused'])
   t.equal(run.code, 1)
   t.equal(run.stdout, '')
   t.match(run.stderr, 'message is too long (the limit is 10 characters)')
@@ -56,7 +56,7 @@ t.test('a server holding DATA_DIR: a clear message pointing to --url', { skip: T
 })
 
 t.test('--url to nothing, and bad arguments', async (t) => {
-  const nothing = await runPiped('hi\n', { DATA_DIR: await freshDataDir() }, ['--url', 'http://127.0.0.1:9'])
+  const nothing = await runPiped('hi\n', { DATA_DIR: await freshMigratedDataDir() }, ['--url', 'http://127.0.0.1:9'])
   t.equal(nothing.code, 1)
   t.match(nothing.stderr, 'Jelly at http://127.0.0.1:9 could not be reached; is the server running?')
   const bad = await runPiped('', {}, ['--url', 'ftp://x'])

@@ -3,13 +3,13 @@
 // (piped, so the debug lines are on stderr alone).
 import t from 'tap'
 import { GREETING } from '../server/chat-service.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { calculatorModel } from './helpers/llm-scripts.ts'
 import { CTRL_C, CTRL_D, isLocked, runInTerminal, runPiped } from './helpers/terminal.ts'
 
 t.test('in a terminal: greeting, tool line, streamed answer, debug lines; Ctrl-D and Ctrl-C leave cleanly', async (t) => {
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   const term = runInTerminal(t, { DATA_DIR: dataDir }, ['--debug', '--token', 'pty-user'])
   await term.waitFor(/you › $/)
   t.match(term.screen(), /🪼 Jelly · offline mode, embedded database in .* · Ctrl-D or Ctrl-C to leave\n/)
@@ -38,7 +38,7 @@ t.test('LLM mode with --debug: each request with its messages, the tool call and
   const model = calculatorModel()
   const llm = await startFakeOpenAI(model.script)
   t.teardown(() => llm.close())
-  const env = { DATA_DIR: await freshDataDir(), OPENAI_BASE_URL: llm.url }
+  const env = { DATA_DIR: await freshMigratedDataDir(), OPENAI_BASE_URL: llm.url }
 
   const run = await runPiped('what is 2+2\n', env, ['--debug', '--token', 'llm-user'])
   t.equal(run.code, 0, run.stderr)

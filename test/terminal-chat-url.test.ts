@@ -3,7 +3,7 @@
 // coming back.
 import t from 'tap'
 import { GREETING } from '../server/chat-service.ts'
-import { freshDataDir } from './helpers/data-dir.ts'
+import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { startServer } from './helpers/server.ts'
 import { postJson } from './helpers/client.ts'
 import { restartServer } from './helpers/restart.ts'
@@ -11,7 +11,7 @@ import { CTRL_D, runInTerminal, runPiped } from './helpers/terminal.ts'
 
 t.test('--url: the same chat against a running server, over Socket.IO', async (t) => {
   const server = await startServer(t)
-  const run = await runPiped('what is 2+2\n', { DATA_DIR: await freshDataDir() }, ['--url', server.url, '--token', 'remote-user', '--debug'])
+  const run = await runPiped('what is 2+2\n', { DATA_DIR: await freshMigratedDataDir() }, ['--url', server.url, '--token', 'remote-user', '--debug'])
   t.equal(run.code, 0, run.stderr)
   t.equal(run.stdout, '2+2 = 4 🧮\n')
   t.match(run.stderr, `[debug] event tool_start {"tool_name":"Let's do the math together 🧮"}`)

@@ -3,9 +3,10 @@
 // No variables, member access, assignment, function definition, strings,
 // arrays or comparisons, so user-steered text cannot reach any JavaScript object.
 import { Parser } from 'expr-eval-fork'
+import type { FromSchema } from 'json-schema-to-ts'
 import { ToolError, type Tool } from './types.ts'
 
-export const MAX_EXPRESSION_CHARS = 200
+const MAX_EXPRESSION_CHARS = 200
 
 const FUNCTIONS = ['sqrt', 'cbrt', 'abs', 'ceil', 'floor', 'round', 'trunc', 'exp', 'ln', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'min', 'max', 'pow', 'sign']
 const CONSTANTS = ['PI', 'E']
@@ -105,22 +106,27 @@ export function evaluateExpression(input: string): MathResult {
 }
 
 /** Twelve significant digits hide binary noise (0.1 + 0.2) and keep answers exact to the eye. */
-export function formatNumber(value: number): string {
+function formatNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return value.toLocaleString('en-US', { useGrouping: false })
   const rounded = Number(value.toPrecision(12))
   return Math.abs(rounded) >= 1e21 || (Math.abs(rounded) < 1e-6 && rounded !== 0) ? rounded.toExponential() : String(rounded)
 }
 
-export const mathTool: Tool<{ expression: string }, MathResult> = {
+const MATH_PARAMETERS = {
+  type: 'object',
+  properties: { expression: { type: 'string', description: 'e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
+  required: ['expression'],
+  additionalProperties: false,
+} as const
+
+/** Arguments typed from the schema the runner checks them against. */
+export type MathArgs = FromSchema<typeof MATH_PARAMETERS>
+
+export const mathTool: Tool<MathArgs, MathResult> = {
   name: 'calculator',
   description:
     'Exact arithmetic for every calculation: + - * / ^ % ! ( ) PI E sqrt cbrt abs round floor ceil trunc exp ln log10 log2 sin cos tan min max pow. 15% of 2000 is 0.15 * 2000.',
-  parameters: {
-    type: 'object',
-    properties: { expression: { type: 'string', description: 'e.g. "20000 / 33.3"', maxLength: MAX_EXPRESSION_CHARS } },
-    required: ['expression'],
-    additionalProperties: false,
-  },
+  parameters: MATH_PARAMETERS,
   startLine: "Let's do the math together 🧮",
   async run({ expression }) {
     return evaluateExpression(expression)

@@ -1,6 +1,7 @@
 // The wiki tool: hybrid search over the ingested DeFiChain wiki. For the model
 // it returns a few compact passages with their URLs so the answer can cite
 // them; offline it answers with the matching sentences and links the sources.
+import type { FromSchema } from 'json-schema-to-ts'
 import type { Tool } from './types.ts'
 import { ToolError } from './types.ts'
 import type { Highlight, KnowledgeBase } from '../knowledge/index.ts'
@@ -8,9 +9,16 @@ import { KnowledgeError } from '../knowledge/types.ts'
 import type { Passage } from '../knowledge/extract.ts'
 import { detectLanguage } from '../knowledge/text.ts'
 
-export interface WikiArgs {
-  query: string
-}
+const WIKI_PARAMETERS = {
+  type: 'object',
+  // A blank query is refused by the runner ("query must not be empty"), before any search.
+  properties: { query: { type: 'string', pattern: '\\S', description: "in the user's language" } },
+  required: ['query'],
+  additionalProperties: false,
+} as const
+
+/** Arguments typed from the schema the runner checks them against. */
+export type WikiArgs = FromSchema<typeof WIKI_PARAMETERS>
 
 export interface WikiResult {
   /** The lines that best answer the query, in reading order, with where they come from. */
@@ -21,24 +29,17 @@ export interface WikiResult {
 }
 
 // The public wiki: a source everyone who cloned this repository has (local markdown folders are the offline way).
-export const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
+const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
 
 export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
   return {
     name: 'wiki',
     description: 'Search the DeFiChain wiki (how-tos, concepts, wallet, masternodes, DeFi terms): best matching lines and passages with title, heading and url to cite.',
-    parameters: {
-      type: 'object',
-      properties: { query: { type: 'string', description: "in the user's language" } },
-      required: ['query'],
-      additionalProperties: false,
-    },
+    parameters: WIKI_PARAMETERS,
     startLine: 'Diving into the DeFiChain wiki 📚',
-    async run(args) {
-      const query = typeof args?.query === 'string' ? args.query.trim() : ''
-      if (!query) throw new ToolError('query must be a non-empty string', 'invalid_argument')
+    async run({ query }) {
       try {
-        const { highlights, passages } = await kb.retrieve(query)
+        const { highlights, passages } = await kb.retrieve(query.trim())
         if (!passages.length) return { highlights: [], passages: [], note: `The knowledge base is empty. Load the wiki with: ${INGEST_HINT}` }
         return { highlights, passages }
       } catch (error) {

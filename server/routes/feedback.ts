@@ -7,7 +7,7 @@ import { strictValidatorCompiler, userMessageSchema } from '../message-input.ts'
 
 const errorReply = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const
 
-export interface FeedbackBody {
+interface FeedbackBody {
   user_token: string
   message_id: number
   rating: Rating
@@ -15,7 +15,7 @@ export interface FeedbackBody {
 }
 
 /** Stores the rating if the answer is the user's; the outcome says what happened (one label per metric). */
-export async function recordFeedback(repository: ChatRepository, { user_token, message_id, rating, comment }: FeedbackBody): Promise<FeedbackOutcome> {
+async function recordFeedback(repository: ChatRepository, { user_token, message_id, rating, comment }: FeedbackBody): Promise<FeedbackOutcome> {
   const userId = await repository.findUser(user_token)
   return repository.rateAnswer(userId, message_id, rating, comment?.trim() || null)
 }

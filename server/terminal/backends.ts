@@ -10,7 +10,7 @@ import type { ChatEvent } from '../chat-service.ts'
 import { socketError } from '../errors.ts'
 import { createMessageValidator } from '../message-input.ts'
 
-export const APPLICATION = 'terminal'
+const APPLICATION = 'terminal'
 
 export interface HistoryEntry {
   message_type: 'human' | 'jelly' | 'tool'

@@ -9,13 +9,13 @@ import { loadSource } from '../../knowledge/sources.ts'
 import { ingestSource } from '../../knowledge/ingest.ts'
 import { createLocalEmbedder } from '../../knowledge/embedders/local.ts'
 import { createKnowledgeBaseWith, type KnowledgeBase } from '../../knowledge/index.ts'
-import { freshDataDir } from './data-dir.ts'
+import { freshMigratedDataDir } from './data-dir.ts'
 
 /** Folder of test/fixtures/knowledge, e.g. 'docs/en' or 'chain/en'. */
 export const fixtureDocs = (folder: string) => fileURLToPath(new URL(`../fixtures/knowledge/${folder}`, import.meta.url))
 
 export async function fixtureKnowledgeBase(t: Test, folders: string[]): Promise<KnowledgeBase> {
-  const db = await connectDatabase({ dataDir: await freshDataDir() })
+  const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
   t.teardown(() => db.close())
   await migrate(db.sql)
   const embedder = createLocalEmbedder()

@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import { loadConfig, type Config } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { startServer as start } from '../../server/start.ts'
-import { databaseUrlFor, freshDataDir } from './data-dir.ts'
+import { databaseUrlFor, freshMigratedDataDir } from './data-dir.ts'
 
 /** Rate limits, queue bound, socket cap and overload checks, all off. */
 export const LIMITS_OFF: Record<string, string> = {
@@ -30,7 +30,7 @@ export interface TestServer {
 
 /** The configuration a test server runs with: loopback, port 0, its own database, no internet. */
 export async function testConfig(env: Record<string, string> = {}): Promise<Config> {
-  const dataDir = env.DATA_DIR ?? (await freshDataDir())
+  const dataDir = env.DATA_DIR ?? (await freshMigratedDataDir())
   return loadConfig({
     // Keep tests off the internet even where a variable is not set.
     OCEAN_URL: 'http://127.0.0.1:9',

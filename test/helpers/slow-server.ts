@@ -2,7 +2,7 @@
 import type { Test } from 'tap'
 import { startFakeOpenAI } from '../fakes/openai.ts'
 import { spawnServer, type ChildServer } from './child-server.ts'
-import { freshDataDir } from './data-dir.ts'
+import { freshMigratedDataDir } from './data-dir.ts'
 import { calculatorModel } from './llm-scripts.ts'
 
 export const QUESTION = 'What is 20000 divided by 33.3?'
@@ -14,7 +14,7 @@ export async function slowServer(t: Test, delayMs: number, env: Record<string, s
   const model = calculatorModel(delayMs)
   const fake = await startFakeOpenAI(model.script)
   t.teardown(() => fake.close())
-  const dataDir = await freshDataDir()
+  const dataDir = await freshMigratedDataDir()
   const server = await spawnServer(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', ...env })
   const asked = () => new Promise<void>((resolve) => (model.onRequest = () => resolve()))
   return { server, model, dataDir, asked }

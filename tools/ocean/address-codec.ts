@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 
 export type OceanNetwork = 'mainnet' | 'testnet'
-export type AddressKind = 'p2pkh' | 'p2sh' | 'bech32'
+type AddressKind = 'p2pkh' | 'p2sh' | 'bech32'
 
 export interface DecodedAddress {
   network: OceanNetwork

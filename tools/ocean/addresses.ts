@@ -162,7 +162,7 @@ export function getAddressTokensTool(ocean: Ocean): Tool<AddressArgs, AddressTok
   }
 }
 
-export interface VaultSummary {
+interface VaultSummary {
   vaultId: string
   state: string
   collateralValueUsd?: string
@@ -170,7 +170,7 @@ export interface VaultSummary {
   collateralRatio?: string
 }
 
-export function summariseVault(vault: oceanLoan.LoanVaultActive | oceanLoan.LoanVaultLiquidated): VaultSummary {
+function summariseVault(vault: oceanLoan.LoanVaultActive | oceanLoan.LoanVaultLiquidated): VaultSummary {
   if (vault.state === 'IN_LIQUIDATION') return { vaultId: vault.vaultId, state: vault.state }
   const active = vault as oceanLoan.LoanVaultActive
   return {

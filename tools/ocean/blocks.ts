@@ -8,7 +8,7 @@ import { formatAmount, formatCount, formatTime, shortId } from './format.ts'
 import { findHash, findHeight, withNetwork } from './intent.ts'
 import { NETWORK_ONLY, NETWORK_PARAMETER, type NetworkArgs, requireBlockId, resolveNetwork, withNetworkParameter } from './validate.ts'
 
-export interface BlockSummary {
+interface BlockSummary {
   height: number
   hash: string
   time: string
@@ -46,7 +46,7 @@ function describeBlock(block: BlockSummary, network: string): string {
 }
 
 /** Reads a block by height or hash; heights settle after a short while, hashes never change. */
-export function readBlock(ocean: Ocean, network: OceanNetwork, id: { height?: number; hash?: string }, signal: AbortSignal): Promise<oceanBlocks.Block> {
+function readBlock(ocean: Ocean, network: OceanNetwork, id: { height?: number; hash?: string }, signal: AbortSignal): Promise<oceanBlocks.Block> {
   const key = id.hash ?? String(id.height)
   const what = id.hash ? `with hash ${id.hash}` : `at height ${formatCount(id.height)}`
   return ocean.read(

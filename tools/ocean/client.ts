@@ -23,7 +23,7 @@ export const TTL = {
   settled: 60 * 60_000,
 } as const
 
-export interface OceanRead<T> {
+interface OceanRead<T> {
   network: OceanNetwork
   /** Identifies the request within a network (usually its Ocean path). */
   key: string
@@ -104,7 +104,7 @@ export async function readWholeList<T>(client: WhaleApiClient, first: Promise<Ap
 }
 
 /** The answer users get when Ocean cannot help: a clear sentence, never a stack trace. */
-export function unavailable(detail: string): ToolError {
+function unavailable(detail: string): ToolError {
   return new ToolError(`Live chain data is unavailable right now (${detail}). Please try again in a moment.`, 'unavailable')
 }
 

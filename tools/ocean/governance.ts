@@ -19,7 +19,7 @@ const PROPOSAL_LIST_PARAMETERS = withNetworkParameter(
 
 type ProposalListArgs = FromSchema<typeof PROPOSAL_LIST_PARAMETERS>
 
-export interface ProposalSummary {
+interface ProposalSummary {
   proposalId: string
   title: string
   type: string

@@ -107,7 +107,7 @@ function referenced(context: OfflineContext, find: (text: string) => string | un
   return undefined
 }
 
-export function mentionedNetwork(text: string): OceanNetwork | undefined {
+function mentionedNetwork(text: string): OceanNetwork | undefined {
   if (/\btest\s?net\b/i.test(text)) return 'testnet'
   if (/\bmain\s?net\b/i.test(text)) return 'mainnet'
   return undefined

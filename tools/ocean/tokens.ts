@@ -11,7 +11,7 @@ import { requireTokenRef, resolveNetwork, withNetworkParameter } from './validat
 
 const LIST_PAGE_SIZE = 200
 
-export function readAllTokens(ocean: Ocean, network: OceanNetwork, signal: AbortSignal): Promise<oceanTokens.TokenData[]> {
+function readAllTokens(ocean: Ocean, network: OceanNetwork, signal: AbortSignal): Promise<oceanTokens.TokenData[]> {
   return ocean.read(
     {
       network,
