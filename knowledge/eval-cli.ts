@@ -132,7 +132,7 @@ async function main(): Promise<number> {
           question: question.question,
           gold: question.gold_docs,
           rank: index >= 0 ? index + 1 : undefined,
-          goldPage: firstLine !== undefined && gold.has(`${pageName(firstLine.url).replace(/#.*$/, '')}.md`),
+          goldPage: firstLine !== undefined && gold.has(`${pageName(firstLine.url)}.md`),
           missed,
           correct: missed.length === 0,
           tools: result.tools,
@@ -226,8 +226,9 @@ function printMisses(misses: Outcome[]): void {
   }
 }
 
+// The page's file name, however the corpus was ingested (with --base-url or from its folder).
 function pageName(url: string): string {
-  return decodeURIComponent(url.replace(/^.*\/docs\/auto\//, ''))
+  return decodeURIComponent(url.replace(/#.*$/, '').replace(/^.*\//, '')).replace(/\.md$/, '')
 }
 
 process.exitCode = await main()
