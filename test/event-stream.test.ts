@@ -7,11 +7,11 @@ import type { Test } from 'tap'
 import Fastify from 'fastify'
 import { acceptsEventStream, sseEvent, streamTurn } from '../server/transports/event-stream.ts'
 
-async function serve(t: Test, run: (write: (text: string) => void) => Promise<void>) {
+async function serve(t: Test, run: (write: (text: string, last?: boolean) => void) => Promise<void>, keepAliveMs = 60_000) {
   const app = Fastify()
   app.setErrorHandler((error: Error & { status?: number }, _request, reply) => reply.code(error.status ?? 500).send({ error: error.message }))
   app.get('/stream', (_request, reply) =>
-    streamTurn(reply, 60_000, { run, lateError: (error) => sseEvent('error', { error: (error as Error).message }), end: ': end\n\n' }),
+    streamTurn(reply, keepAliveMs, { run, lateError: (error) => sseEvent('error', { error: (error as Error).message }), end: ': end\n\n' }),
   )
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
@@ -28,6 +28,24 @@ t.test('events, then the end text', async (t) => {
   t.equal(response.status, 200)
   t.match(response.headers.get('content-type'), /^text\/event-stream/)
   t.equal(await response.text(), 'event: tool_start\ndata: {"tool_name":"x"}\n\nevent: final_message\ndata: {"message":"done"}\n\n: end\n\n')
+})
+
+t.test('keep-alives while the turn runs, none after its last event', async (t) => {
+  const url = await serve(
+    t,
+    async (write) => {
+      write(sseEvent('tool_start', { tool_name: 'x' }))
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      write(sseEvent('final_message', { message: 'done' }), true)
+      // What follows the last event before the turn returns (e.g. leaving the turn queue on PostgreSQL).
+      await new Promise((resolve) => setTimeout(resolve, 60))
+    },
+    10,
+  )
+  const text = await (await fetch(url)).text()
+  const [before, after] = text.split('event: final_message\ndata: {"message":"done"}\n\n')
+  t.match(before, /: keep-alive\n\n/, 'keep-alives while the turn runs')
+  t.equal(after, ': end\n\n', 'only the end text after the last event')
 })
 
 t.test('a failure before any event is an HTTP error with its status', async (t) => {

@@ -247,7 +247,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
           if (event.type === 'tool_start') write(chunk({}, null, { tool_start: event.tool_name }))
           else if (event.type === 'final_answer_token') write(chunk({ content: event.token }))
           else {
-            write(chunk({}, 'stop', { message_id: event.message_id }))
+            write(chunk({}, 'stop', { message_id: event.message_id }), true)
             if (turn.includeUsage) {
               const usage = estimateUsage(turn.message, event.message)
               write(sseData({ id: turn.id, object: 'chat.completion.chunk', created: turn.created, model: MODEL_ID, choices: [], usage }))

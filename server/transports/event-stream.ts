@@ -6,8 +6,11 @@ import { PassThrough } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 
 export interface EventStreamTurn {
-  /** Runs the turn; `write` sends raw SSE text (it opens the stream if needed, and does nothing once the client left). */
-  run(write: (text: string) => void): Promise<void>
+  /**
+   * Runs the turn; `write` sends raw SSE text (it opens the stream if needed, and does nothing once the client left).
+   * `last` marks the turn's final event: no keep-alive follows it while the turn finishes (e.g. the queue's release).
+   */
+  run(write: (text: string, last?: boolean) => void): Promise<void>
   /** SSE text for a failure after the stream opened. */
   lateError(error: unknown): string
   /** Text written just before the stream ends after success (e.g. `data: [DONE]`). */
@@ -44,7 +47,8 @@ export function streamTurn(reply: FastifyReply, keepAliveMs: number, turn: Event
       )
     }
     // A client that went away destroys the stream; the turn goes on and is stored.
-    const write = (text: string) => {
+    const write = (text: string, last = false) => {
+      if (last) clearInterval(keepAlive)
       openStream()
       if (!stream.destroyed && !stream.writableEnded) stream.write(text)
     }

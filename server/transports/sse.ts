@@ -8,7 +8,7 @@ import { sseEvent, streamTurn } from './event-stream.ts'
 export function streamUserMessage(chat: ChatService, incoming: IncomingMessage, reply: FastifyReply, log: FastifyBaseLogger, keepAliveMs: number) {
   return streamTurn(reply, keepAliveMs, {
     run: async (write) => {
-      await chat.handleMessage(incoming, ({ type, ...payload }: ChatEvent) => write(sseEvent(type, payload)))
+      await chat.handleMessage(incoming, ({ type, ...payload }: ChatEvent) => write(sseEvent(type, payload), type === 'final_message'))
     },
     lateError: (error) => sseEvent('error', socketError(error, log, 'sse')),
   })
