@@ -23,19 +23,28 @@ export function templatePath(templatesDir = TEMPLATES_DIR): string {
 /** Makes the template for the installed PGlite unless it is there; safe to run from several processes at once. */
 export async function prepareTemplate(templatesDir = TEMPLATES_DIR): Promise<string> {
   const template = templatePath(templatesDir)
-  if (await exists(template)) return template
-  await mkdir(templatesDir, { recursive: true })
-  const building = await mkdtemp(join(templatesDir, '.building-'))
+  await buildOnce(template, initdb)
+  return template
+}
+
+/**
+ * Makes the database folder `target` with `build` unless it exists: built in a
+ * temporary folder beside it and renamed into place, so it exists only once
+ * complete. Several processes may build at once: the first rename wins, the
+ * others' copies are dropped.
+ */
+export async function buildOnce(target: string, build: (pgdata: string) => Promise<void>): Promise<void> {
+  if (await exists(target)) return
+  await mkdir(dirname(target), { recursive: true })
+  const building = await mkdtemp(`${target}.building-`)
   try {
-    await initdb(join(building, 'pgdata'))
-    // The first process to finish wins; the others' copies are dropped.
-    await rename(join(building, 'pgdata'), template).catch(async (error: NodeJS.ErrnoException) => {
-      if (!(await exists(template))) throw error
+    await build(join(building, 'pgdata'))
+    await rename(join(building, 'pgdata'), target).catch(async (error: NodeJS.ErrnoException) => {
+      if (!(await exists(target))) throw error
     })
   } finally {
     await rm(building, { recursive: true, force: true })
   }
-  return template
 }
 
 /**

@@ -4,13 +4,13 @@
 // version, and servers a second one that already has the project's migrations.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { prepareTemplate, templatePath } from '../../db/embedded-template.ts'
+import { buildOnce, prepareTemplate, templatePath } from '../../db/embedded-template.ts'
 import { connectDatabase } from '../../db/connect.ts'
 import { migrate } from '../../db/migrate.ts'
 import { TEST_DATABASE_URL, createTestDatabase } from './test-database.ts'
@@ -83,9 +83,9 @@ export async function freshEmbeddedDataDir(): Promise<string> {
 }
 
 async function ensureMigratedTemplate(): Promise<void> {
-  if (await exists(MIGRATED_TEMPLATE)) return
   const template = await prepareTemplate()
-  await buildTemplate(MIGRATED_TEMPLATE, async (pgdata) => {
+  // Test files run in parallel: each may build its own, and the first one done wins.
+  await buildOnce(MIGRATED_TEMPLATE, async (pgdata) => {
     await copyTree(template, pgdata)
     const db = await connectDatabase({ dataDir: join(pgdata, '..') })
     try {
@@ -96,27 +96,7 @@ async function ensureMigratedTemplate(): Promise<void> {
   })
 }
 
-// Test files run in parallel: each builds its own and the first rename wins.
-async function buildTemplate(template: string, build: (pgdata: string) => Promise<void>): Promise<void> {
-  const building = await mkdtemp(`${template}-building-`)
-  try {
-    await build(join(building, 'pgdata'))
-    await rename(join(building, 'pgdata'), template).catch(async (error: NodeJS.ErrnoException) => {
-      if (!(await exists(template))) throw error
-    })
-  } finally {
-    await rm(building, { recursive: true, force: true })
-  }
-}
-
 // A thousand small files: cp(1) copies them in a tenth of the time fs.cp takes.
 async function copyTree(from: string, to: string): Promise<void> {
   await promisify(execFile)('cp', ['-R', from, to])
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  )
 }
