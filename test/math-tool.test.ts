@@ -12,6 +12,9 @@ t.test('plain-word arithmetic becomes an expression', async (t) => {
     ['calculate 7 minus 10', '7 - 10', '-3'],
     ['square root of 81', 'sqrt(81)', '9'],
     ['0.1 + 0.2', '0.1 + 0.2', '0.3'],
+    ['and 2^10?', '2^10', '1024'],
+    ['and what about 3*7', '3*7', '21'],
+    ['ok, how about 12 divided by 4', '12 / 4', '3'],
   ]
   for (const [message, expression, formatted] of cases) {
     t.equal(expressionFromWords(message), expression, message)
@@ -20,7 +23,15 @@ t.test('plain-word arithmetic becomes an expression', async (t) => {
 })
 
 t.test('questions that are not arithmetic are left to other tools', async (t) => {
-  for (const message of ['What is DeFiChain?', 'how many masternodes are there?', 'price of DFI-USD', 'block 1000000', 'What is the DFI supply in 2023?', 'hello']) {
+  for (const message of [
+    'What is DeFiChain?',
+    'how many masternodes are there?',
+    'price of DFI-USD',
+    'block 1000000',
+    'What is the DFI supply in 2023?',
+    'hello',
+    'and what about DFI?',
+  ]) {
     t.equal(expressionFromWords(message), undefined, message)
   }
 })

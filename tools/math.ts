@@ -157,8 +157,9 @@ const WORD_OPERATORS: [RegExp, string][] = [
   [/(\d)\s*x\s*(?=[\d(])/g, '$1 * '],
 ]
 
+// A follow-up ("and 2^10?", "what about 3*7") is a question of its own offline: there is no earlier expression to refer to.
 const QUESTION_PREFIX =
-  /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be)?|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
+  /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:(?:and|so|now|ok(?:ay)?)[,]?\s+)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be|\s+about)?|how\s+about|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
 
 export function expressionFromWords(message: string): string | undefined {
   // A ! right after a number or a bracket is a factorial, not punctuation.
