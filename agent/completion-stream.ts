@@ -23,20 +23,17 @@ export async function readCompletionStream(response: Response, signal: AbortSign
       onChunk(parsed)
     },
   })
+  // Read to the end even after [DONE], as the SDK does: cancelling costs undici an abort (a DOMException with its stack).
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
   try {
-    for (;;) {
-      const { value, done: ended } = await reader.read()
-      if (ended) break
-      parser.feed(decoder.decode(value, { stream: true }))
-      if (done) break
-    }
+    for (let read = await reader.read(); !read.done; read = await reader.read()) parser.feed(decoder.decode(read.value, { stream: true }))
   } catch (error) {
+    // An error event or bad JSON leaves the rest unread: free the connection.
+    void reader.cancel().catch(() => undefined)
     // The SDK aborts the body with a plain AbortError; the reason says whether our deadline fired.
     throw signal.aborted ? signal.reason : error
   } finally {
-    if (done) await reader.cancel().catch(() => undefined)
     reader.releaseLock()
   }
 }
