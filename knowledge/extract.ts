@@ -60,14 +60,18 @@ const OTHER_PAGE_SHARE = 0.5
 /** Lines after the best one a how-to question takes along, while each is a short step. */
 const STEPS = 3
 const STEP_LENGTH = 160
+/** A best line shorter than this takes the next line along. */
+const SHORT_LINE = 60
 /** Lines either side of a line, in its passage, whose score it partly shares. */
 const NEIGHBOURHOOD = 2
 /** Share of the best neighbour's score a line adds to its own. */
 const NEIGHBOUR_SHARE = 0.6
 /** Factor for a line with the kind of content the question asks for (a number, a path, a command). */
 const KIND_BOOST = 1.8
-/** Factor for a line naming something new, or giving a reason, when the question asks which or why. */
+/** Factor for a line naming something new when the question asks which. */
 const NAME_BOOST = 1.5
+/** Factor for a line giving a reason, or under a "Reason" heading, when the question asks why: the reason seldom repeats the question's words. */
+const REASON_BOOST = 2.5
 /** A line is an echo of the question when this share of its distinct words are question words … */
 const ECHO_SHARE = 0.8
 /** … and then counts this much (its neighbours still share its full score). */
@@ -109,7 +113,7 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
   // What continues the best line: the next line when the best one is short,
   // leads in, or the next one picks up its thread (lowercase, list item, "It", "This").
   const next = candidates.find((candidate) => candidate.passage === best.passage && candidate.position === best.position + 1)
-  if (next && (best.sentence.length < 100 || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
+  if (next && (best.sentence.length < SHORT_LINE || /:$/.test(best.sentence) || continues(next.sentence))) take(next)
   // A how-to is answered by its steps: the short lines that follow, in order.
   if (PROCEDURE.test(question)) {
     for (const candidate of candidates) {
@@ -223,6 +227,22 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
   return [...candidates].sort((a, b) => b.score - a.score || a.index - b.index)
 }
 
+/**
+ * How much of a text (a page title) the question names: the share of the
+ * text's distinct content words some question word matches, each by how well.
+ */
+export function coverage(question: string, text: string): number {
+  const query = [...new Set(contentWords(question.replace(CONTRACTION, '')))].slice(0, MAX_QUERY_WORDS)
+  const named = [...new Set(contentWords(text))]
+  if (!query.length || !named.length) return 0
+  const stems = query.map(stem)
+  const total = named.reduce((sum, word) => {
+    const wordStem = stem(word)
+    return sum + Math.max(...query.map((asked, q) => wordSimilarity(asked, stems[q], word, wordStem)))
+  }, 0)
+  return total / named.length
+}
+
 /** A passage cut to its most relevant lines, kept in order, within a budget. */
 export function compactPassage(question: string, passage: Passage, budget: number): string {
   if (passage.content.length <= budget) return passage.content
@@ -316,7 +336,8 @@ function continues(sentence: string): boolean {
 // Same word or stem 1; one slip in a long word, or a syllable inserted into it,
 // 0.8 (impermanant ~ impermanent, einstuft ~ eingestuft); shared first five
 // letters 0.8 (multiplier ~ multiplyer); an abbreviation or part of a compound
-// 0.6 (max ~ maximum, devs ~ developers, rewards ~ blockrewards).
+// 0.6 (max ~ maximum, devs ~ developers, rewards ~ blockrewards), either way
+// round (zuletzt ~ letztes, zuerst ~ erst).
 function wordSimilarity(word: string, wordStem: string, candidate: string, candidateStem: string): number {
   if (candidate === word || candidateStem === wordStem) return 1
   if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) return 0.8
@@ -324,6 +345,7 @@ function wordSimilarity(word: string, wordStem: string, candidate: string, candi
   const short = word.length >= 4 ? word.replace(/s$/, '') : word
   if (short.length >= 3 && candidate.length > short.length && candidate.startsWith(short)) return 0.6
   if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) return 0.6
+  if (candidateStem.length >= 4 && word.length > candidateStem.length + 1 && word.endsWith(candidateStem)) return 0.6
   return 0
 }
 
@@ -368,7 +390,7 @@ function answerKinds(question: string, queryWords: Set<string>): Want[] {
   if (/\b(command|befehl|cli|console|konsole|terminal)\b/i.test(question))
     wants.push({ test: (line) => /^[a-z][\w-]+(\s|$)|`|\w+\s+"[^"]*"/.test(line), boost: KIND_BOOST })
   if (NAME.test(question) && !wants.length) wants.push({ test: (line) => namesSomethingNew(line, queryWords, german), boost: NAME_BOOST })
-  if (REASON.test(question)) wants.push({ test: (line, heading) => REASON_LINE.test(line) || REASON_HEADING.test(heading), boost: NAME_BOOST })
+  if (REASON.test(question)) wants.push({ test: (line, heading) => REASON_LINE.test(line) || REASON_HEADING.test(heading), boost: REASON_BOOST })
   return wants
 }
 

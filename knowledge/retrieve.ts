@@ -6,7 +6,7 @@
 // wiki tool only formats what this returns.
 import type { SearchHit, SearchOptions } from './types.ts'
 import type { PageChunk } from './store.ts'
-import { compactPassage, extractAnswer, rankLines, type Passage } from './extract.ts'
+import { compactPassage, coverage, extractAnswer, rankLines, type Passage } from './extract.ts'
 
 export interface Highlight {
   /** A line of the wiki that answers the query. */
@@ -47,6 +47,8 @@ const FURTHER_PAGE_SHARE = 0.7
 /** A page counts its best lines, each half the one before: a page that answers has more than one line about the question. */
 const PAGE_LINES = 3
 const PAGE_LINE_DECAY = 0.5
+/** A page whose title the question names is likelier the one it asks about: its score grows by up to this share. */
+const TITLE_BOOST = 0.5
 /** The best passage gets the most room. */
 const PASSAGE_SHARES = [0.35, 0.25, 0.2, 0.2]
 
@@ -111,8 +113,12 @@ export function answerPages(query: string, context: Passage[]): Passage[] {
     const scores = lines.get(page) ?? []
     if (scores.length < PAGE_LINES) lines.set(page, [...scores, candidate.score])
   }
+  const titles = new Map(context.map((passage) => [pageOf(passage), passage.title]))
   const pages = [...lines]
-    .map(([page, scores]) => ({ page, score: scores.reduce((sum, score, index) => sum + score * PAGE_LINE_DECAY ** index, 0) }))
+    .map(([page, scores]) => ({
+      page,
+      score: scores.reduce((sum, score, index) => sum + score * PAGE_LINE_DECAY ** index, 0) * (1 + TITLE_BOOST * coverage(query, titles.get(page) ?? '')),
+    }))
     .sort((a, b) => b.score - a.score)
   if (!pages.length) return context
   const chosen = new Set(

@@ -19,6 +19,9 @@ t.test('matches words spelled a little differently', async (t) => {
   const best = extractAnswer('wann werde ich als händler einstuft?', german, { maxLines: 1 })
   t.match(best[0]?.sentence, /eingestuft/, 'a German participle with "ge" inside')
 
+  const part = [passage('Umzug', 'Die Fähre legt um 9 Uhr am Pier ab.\nDie Fähre legt als letzte ab, wenn alle Boote im Hafen sind.')]
+  t.match(extractAnswer('was legt zuletzt ab?', part, { maxLines: 1 })[0]?.sentence, /als letzte/, "a German word that contains the line's word (zuletzt ~ letzte)")
+
   const short = [passage('Help', 'Questions are collected by moderators and sent to the developers. Boats leave at dawn.')]
   t.match(answer('how do questions reach the devs?', short), /sent to the developers/, 'a short form of a word')
 })
@@ -97,6 +100,29 @@ t.test('a "why" question prefers the reason, also when only the heading says it 
   t.match(extractAnswer(question, byHeading, { maxLines: 1 })[0]?.sentence, /battery/)
   const byLine = [passage('Lamp', 'The harbour lamp went dark in the great storm.\nThe harbour lamp goes dark because the battery is worn.')]
   t.match(extractAnswer(question, byLine, { maxLines: 1 })[0]?.sentence, /battery/)
+})
+
+t.test('a "why" question finds the reason in its own section after lines that repeat the question', async (t) => {
+  const passages = [
+    passage('Lamp › Error message', 'The harbour lamp blinks red at night and shows error code 7.\nThe keeper writes it in the log book.'),
+    passage('Lamp › Reason for the error', 'Most likely the battery is worn.'),
+  ]
+  const best = extractAnswer('the harbour lamp blinks red and shows error code 7, what is the likely cause?', passages, { maxLines: 1 })
+  t.match(best[0]?.sentence, /battery/)
+})
+
+t.test('a best line of ordinary length does not drag the unrelated line after it along', async (t) => {
+  const passages = [
+    passage(
+      'Ferry',
+      'The first ferry to the island leaves the north pier at 6:40 every morning.\nSeals rest on the sandbank.\nGulls nest on the roof.\nHerons fish in the reeds.\nThe harbour master says the last one returns at 21:15 on weekdays and later on weekends.',
+    ),
+  ]
+  const lines = extractAnswer('when does the first ferry leave the north pier, and when does the last one return?', passages, { maxLines: 2 }).map(
+    (extract) => extract.sentence,
+  )
+  t.match(lines.join('\n'), /21:15/)
+  t.notMatch(lines.join('\n'), /Seals/)
 })
 
 t.test('a line that only restates the question yields to the one after it', async (t) => {

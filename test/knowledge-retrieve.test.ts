@@ -42,6 +42,16 @@ t.test('a second page that answers nearly as well stays; a weak one does not', a
   t.same(answerPages('zebra quokka', context), context, 'no line matches: the context is left to the answer to judge')
 })
 
+t.test('of pages that answer about as well, the one whose title the question names is chosen', async (t) => {
+  const context = [
+    page('Harbour', 'The ferry and the boats wait in the basin in a storm.\nThe storm warning is raised at the pier.', 1, 'Weather'),
+    page('Pier', 'Boats wait at the pier in a storm.', 0.95, 'Mooring'),
+    page('Ferry', 'The crossing waits in a storm.\nIt takes 40 minutes.', 0.9, 'Crossing'),
+  ]
+  const chosen = answerPages('does the ferry wait in a storm?', context)
+  t.same([...new Set(chosen.map((passage) => passage.title))], ['Ferry'])
+})
+
 t.test('retrieve answers from the page the question is about', async (t) => {
   const db = await connectDatabase(await freshDatabase())
   t.teardown(() => db.close())
