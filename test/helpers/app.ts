@@ -1,12 +1,12 @@
 // The whole app as the server composes it (real database, tools, agents, chat
 // service), without listening: for tests that talk to it with app.inject(),
 // or listen on port 0 themselves for sockets. Closed when the test ends.
-// What server/start.ts adds on top (ingestion on start, its draining stop with
-// a forced close of idle connections) is tested through startServer in server.ts.
+// What server/start.ts adds on top (ingestion on start, its start and stop
+// log lines) is tested through startServer in server.ts.
 import type { Test } from 'tap'
 import type { AppOptions } from '../../server/app.ts'
 import { createLogger } from '../../server/logger.ts'
-import { composeApp } from '../../server/start.ts'
+import { closeConnections, composeApp } from '../../server/start.ts'
 import { testConfig } from './server.ts'
 
 export async function buildTestApp(t: Test, env: Record<string, string> = {}, appOptions: AppOptions = {}) {
@@ -17,7 +17,8 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}, ap
   // Once, whether a test closes it early (to restart on the same DATA_DIR) or the teardown does.
   const close = () =>
     (closing ??= (async () => {
-      await composed.app.close()
+      // As the server closes: a connection still open (a response nobody read, keep-alive) is cut.
+      await closeConnections(composed.app)
       composed.userTurns.close()
       await composed.db.close()
     })())
