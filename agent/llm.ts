@@ -10,6 +10,7 @@ import type { Agent, AgentInput, AgentResult, AgentTrace, Usage } from './types.
 import { buildMessages } from './prompt.ts'
 import { createToolRunner, type ToolCall, type ToolRunner } from './run-tool-calls.ts'
 import { createTokenBuffer } from './token-buffer.ts'
+import { readCompletionStream } from './completion-stream.ts'
 import { deadline } from '../lib/deadline.ts'
 
 export interface LlmAgentOptions {
@@ -181,17 +182,17 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     options.trace?.({ type: 'llm_request', model: options.model, withTools, messages })
     // The SDK sends a string body as it is; the parameters still tell it to read a stream.
     const body = `${withTools ? bodyStart.withTools : bodyStart.withoutTools}${JSON.stringify(messages)}}`
-    const stream = await client.chat.completions.create({ ...requestParams(withTools), messages }, { signal, body, headers: JSON_BODY })
+    const response = await client.chat.completions.create({ ...requestParams(withTools), messages }, { signal, body, headers: JSON_BODY }).asResponse()
     let content = ''
     const calls: ToolCall[] = []
     const usage: Usage = { promptTokens: 0, completionTokens: 0 }
-    for await (const chunk of stream) {
+    await readCompletionStream(response, signal, (chunk) => {
       if (chunk.usage) {
         usage.promptTokens = chunk.usage.prompt_tokens
         usage.completionTokens = chunk.usage.completion_tokens
       }
       const delta = chunk.choices[0]?.delta
-      if (!delta) continue
+      if (!delta) return
       if (delta.content) {
         content += delta.content
         onToken(delta.content)
@@ -202,7 +203,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
         if (part.function?.name) call.name += part.function.name
         if (part.function?.arguments) call.arguments += part.function.arguments
       }
-    }
+    })
     // Some servers omit ids; the model still needs one to pair results with calls.
     const toolCalls = calls.filter(Boolean).map((call, index) => ({ ...call, id: call.id || `call_${index}` }))
     return { content, toolCalls: withTools ? toolCalls : [], usage }

@@ -12,7 +12,7 @@ import { startFakeOpenAI, type Script } from './fakes/openai.ts'
 const log = pino({ level: 'silent' })
 const PRICES = { 'gpt-4o-mini': { input: 0.15, output: 0.6 } }
 
-async function agentWith(t: Test, script: Script, options: { maxToolRounds?: number } = {}) {
+async function agentWith(t: Test, script: Script, options: { maxToolRounds?: number; requestTimeoutMs?: number } = {}) {
   const fake = await startFakeOpenAI(script)
   t.teardown(() => fake.close())
   const tools = [mathTool]
@@ -27,7 +27,7 @@ async function agentWith(t: Test, script: Script, options: { maxToolRounds?: num
     maxToolRounds: options.maxToolRounds ?? 4,
     toolTimeoutMs: 2000,
     prices: PRICES,
-    requestTimeoutMs: 2000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     maxAttempts: 2,
   })
   return { fake, agent }
@@ -93,4 +93,51 @@ t.test('the step limit asks for an answer without tools', async (t) => {
   const { result } = await run(agent, 'loop')
   t.match(result, { answer: 'Done.', toolRounds: 1 })
   t.equal(fake.requests.length, 2)
+})
+
+t.test('a stream cut short after text keeps that text as the answer, without a retry', async (t) => {
+  const { fake, agent } = await agentWith(t, () => ({ content: 'one two three four five', chunkDelayMs: 5, fault: { afterChunks: 3, kind: 'drop' } }))
+  const { result, tokens } = await run(agent, 'count for me')
+  t.equal(result.answer, 'one two ')
+  t.equal(tokens, result.answer)
+  t.equal(result.mode, 'llm')
+  t.equal(fake.requests.length, 1)
+})
+
+t.test('an error sent inside the stream before any text is retried', async (t) => {
+  const { fake, agent } = await agentWith(t, (_request, call) =>
+    call === 0 ? { content: 'never sent', fault: { afterChunks: 1, kind: 'error' } } : { content: 'Hello again 🌊' },
+  )
+  const { result, events, tokens } = await run(agent, 'hello')
+  t.equal(result.answer, 'Hello again 🌊')
+  t.equal(tokens, result.answer)
+  t.equal(fake.requests.length, 2)
+  t.same(
+    events.filter((event) => event.type === 'llm_call'),
+    [
+      { type: 'llm_call', ok: false, retry: false },
+      { type: 'llm_call', ok: true, retry: true },
+    ],
+  )
+})
+
+t.test('a stream that stalls inside a tool call times out and is retried; no tool runs on half its arguments', async (t) => {
+  const { fake, agent } = await agentWith(
+    t,
+    (_request, call) =>
+      call === 0
+        ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }], fault: { afterChunks: 2, kind: 'stall' } }
+        : call === 1
+          ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }] }
+          : { content: 'It is 42' },
+    { requestTimeoutMs: 300 },
+  )
+  const { result, events } = await run(agent, 'what is 6 times 7')
+  t.equal(result.answer, 'It is 42')
+  t.equal(events.filter((event) => event.type === 'tool_start').length, 1)
+  t.same(
+    events.filter((event) => event.type === 'tool_end').map((event) => event.type === 'tool_end' && event.ok),
+    [true],
+  )
+  t.equal(fake.requests.length, 3)
 })

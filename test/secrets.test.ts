@@ -111,8 +111,17 @@ t.test('the logger redacts tokens, keys and authorization wherever they sit', as
   log.info({ req: { headers: { authorization: 'Bearer s1', cookie: 's2', 'x-api-key': 's3' } }, user_token: 's4', body: { user_token: 's5' } }, 'one')
   log.info({ config: { openaiApiKey: 's6', adminToken: 's7' }, err: { headers: { authorization: 's8' } }, input: { userToken: 's9' } }, 'two')
   log.child({ apiKey: 's10' }).info({ deep: { body: { user_token: 's11' } } }, 'three')
+  log.error({ err: Object.assign(new Error('boom'), { request: { body: { user_token: 's12' } } }) }, 'four')
+  log.info({ list: [{ password: 's13' }], a: { b: { c: { token: 's14' } } }, plain: { count: 3 } }, 'five')
   const text = lines.join('')
-  t.equal(lines.length, 3)
-  for (let i = 1; i <= 11; i++) t.notOk(text.includes(`"s${i}"`), `secret ${i} redacted`)
+  t.equal(lines.length, 5)
+  for (let i = 1; i <= 14; i++) t.notOk(text.includes(`"s${i}"`), `secret ${i} redacted`)
   t.match(text, /\[redacted\]/)
+  const four = JSON.parse(lines[3])
+  t.match(
+    four.err,
+    { type: 'Error', message: 'boom', stack: /Error: boom/, request: { body: { user_token: '[redacted]' } } },
+    'an error keeps its type, message and stack',
+  )
+  t.same(JSON.parse(lines[4]).plain, { count: 3 }, 'what holds no secret is logged as it is')
 })

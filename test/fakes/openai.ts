@@ -21,6 +21,8 @@ export interface FakeReply {
   /** Wait between streamed content chunks (ms), as a real model does. */
   chunkDelayMs?: number
   usage?: { prompt_tokens: number; completion_tokens: number }
+  /** Mid-stream faults, after this many chunks (the role chunk counts): drop the connection, send an error event, or stop sending and hold it open. */
+  fault?: { afterChunks: number; kind: 'drop' | 'error' | 'stall' }
 }
 
 export interface ChatRequest {
@@ -101,10 +103,23 @@ async function stream(res: ServerResponse, model: string, reply: FakeReply) {
   res.cork()
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`
   const created = Math.floor(Date.now() / 1000)
-  const send = (delta: object, finishReason: string | null = null, usage?: object) =>
+  let sent = 0
+  let faulted = false
+  const send = (delta: object, finishReason: string | null = null, usage?: object) => {
+    if (faulted) return
+    if (reply.fault && sent === reply.fault.afterChunks) return fault(reply.fault.kind)
+    sent++
     res.write(
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}) })}\n\n`,
     )
+  }
+  const fault = (kind: 'drop' | 'error' | 'stall') => {
+    faulted = true
+    res.uncork()
+    // After what was written: a response cut short, as a dropped connection leaves it.
+    if (kind === 'drop') res.socket?.destroySoon()
+    if (kind === 'error') res.end(`data: ${JSON.stringify({ error: { message: 'scripted stream error', type: 'server_error' } })}\n\n`)
+  }
 
   send({ role: 'assistant', content: '' })
   for (const piece of splitText(reply.content ?? '')) {
@@ -121,6 +136,7 @@ async function stream(res: ServerResponse, model: string, reply: FakeReply) {
     for (const piece of rest) send({ tool_calls: [{ index, function: { arguments: piece } }] })
   })
   send({}, reply.toolCalls?.length ? 'tool_calls' : 'stop')
+  if (faulted) return
   const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 }
   res.write(
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
