@@ -88,7 +88,7 @@ const FORCE_CLOSE_AFTER_MS = 100
 
 // app.close() waits for every open HTTP connection, and a keep-alive one that
 // goes idle after close began would hold it until its keep-alive timeout.
-async function closeConnections(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
+export async function closeConnections(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
   const closed = app.close()
   const force = setTimeout(() => app.server.closeAllConnections(), FORCE_CLOSE_AFTER_MS)
   try {

@@ -1,25 +1,25 @@
-// The LLM loop through the running server: the real openai SDK talks to a
-// scripted fake provider on 127.0.0.1.
+// The LLM loop through the app (listenTestApp: Socket.IO and /ws need a socket):
+// the real openai SDK talks to a scripted fake provider on 127.0.0.1.
 import t, { type Test } from 'tap'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { connectSocketIo, connectWs, postJson, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest, type Script } from './fakes/openai.ts'
 
 const PROVIDER_ENV = { OPENAI_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini' }
 
-// A server start costs seconds: tests with the default configuration share one
+// An app build costs seconds: tests with the default configuration share one
 // server and one fake provider, which each test scripts afresh; they see only
 // their own requests and log lines. Tests that need other settings start their own.
 const current: { script: Script; requests: number; logs: number } = { script: () => ({ content: '' }), requests: 0, logs: 0 }
 const sharedFake = await startFakeOpenAI((request, call) => current.script(request, call - current.requests))
 t.teardown(() => sharedFake.close())
-const sharedServer = await startServer(t, { OPENAI_BASE_URL: sharedFake.url, ...PROVIDER_ENV })
+const sharedServer = await listenTestApp(t, { OPENAI_BASE_URL: sharedFake.url, ...PROVIDER_ENV })
 
 async function setup(t: Test, script: Script, env: Record<string, string> = {}) {
   if (Object.keys(env).length) {
     const fake = await startFakeOpenAI(script)
     t.teardown(() => fake.close())
-    const server = await startServer(t, { OPENAI_BASE_URL: fake.url, ...PROVIDER_ENV, ...env })
+    const server = await listenTestApp(t, { OPENAI_BASE_URL: fake.url, ...PROVIDER_ENV, ...env })
     return { fake, server }
   }
   Object.assign(current, { script, requests: sharedFake.requests.length, logs: sharedServer.logs.length })

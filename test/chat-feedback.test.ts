@@ -1,29 +1,29 @@
 // POST /feedback: a user rates Jelly's answers to them (up or down, a comment),
 // replaceably; everything else is refused with a 4xx naming the problem. The
-// rating shows in /messages_answers next to its turn.
+// rating shows in /messages_answers next to its turn. Through buildTestApp() and inject().
 import t from 'tap'
-import { startServer } from './helpers/server.ts'
-import { postJson } from './helpers/client.ts'
-import { getJson } from './helpers/chat.ts'
-import { countRows, withDatabase } from './helpers/database.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
+import { countRows } from './helpers/database.ts'
 
 const ADMIN_TOKEN = 'admin-token-for-feedback-tests'
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` }
-const server = await startServer(t, { ADMIN_TOKEN })
-const feedback = (body: object) => postJson(`${server.url}/feedback`, body)
+const server = await buildTestApp(t, { ADMIN_TOKEN })
+const http = injector(server.app)
+const feedback = (body: object) => http.post('/feedback', body)
 const ask = async (user_token: string, message: string) => {
-  const reply = await postJson(`${server.url}/user_message`, { user_token, message })
+  const reply = await http.post('/user_message', { user_token, message })
   if (reply.status !== 200) throw new Error(`turn failed: ${JSON.stringify(reply)}`)
   return reply.body.message_id as number
 }
-const qaRow = async (messageId: number) => ((await getJson(`${server.url}/messages_answers?limit=500`, ADMIN)).body as any[]).find((row) => row.message_id === messageId)
+const qaRow = async (messageId: number) => ((await http.get('/messages_answers?limit=500', ADMIN)).body as any[]).find((row) => row.message_id === messageId)
 
 const alice = await ask('alice', 'what is 2 plus 2?')
 const aliceSecond = await ask('alice', 'what is 3 plus 3?')
 const bob = await ask('bob', 'what is 4 plus 4?')
 
 t.test('every answered turn in /messages_answers names its answer, without a rating yet', async (t) => {
-  const rows = (await getJson(`${server.url}/messages_answers`, ADMIN)).body
+  const rows = (await http.get('/messages_answers', ADMIN)).body
   t.same(
     rows.map((row: any) => [row.message_id, row.question, row.rating, row.comment]),
     [
@@ -32,7 +32,7 @@ t.test('every answered turn in /messages_answers names its answer, without a rat
       [alice, 'what is 2 plus 2?', null, null],
     ],
   )
-  const history = (await postJson(`${server.url}/history`, { user_token: 'alice' })).body
+  const history = (await http.post('/history', { user_token: 'alice' })).body
   t.equal(history.find((entry: any) => entry.id === alice)?.content, '2 + 2 = 4 🧮', 'message_id is the answer in /history')
 })
 
@@ -55,7 +55,7 @@ t.test('a rating is stored, replaced by the next one, and shown with its comment
 })
 
 t.test('refused: another user, an unknown id, a human, tool or greeting message, an unknown user', async (t) => {
-  const history = (await postJson(`${server.url}/history`, { user_token: 'alice' })).body
+  const history = (await http.post('/history', { user_token: 'alice' })).body
   const idOf = (type: string) => history.find((entry: any) => entry.message_type === type).id
   const cases: [string, object, number, RegExp][] = [
     ["bob rates alice's answer", { user_token: 'bob', message_id: alice, rating: 'down' }, 403, new RegExp(`^message_id ${alice} is not one of this user's messages$`)],
@@ -102,6 +102,5 @@ t.test('the body is checked', async (t) => {
 
 t.test('ratings are rows of their own: one per rated answer', async (t) => {
   await feedback({ user_token: 'bob', message_id: bob, rating: 'down' })
-  await server.stop()
-  t.equal(await withDatabase(server, (sql) => countRows(sql, 'feedback')), 2, "alice's one answer and bob's")
+  t.equal(await countRows(server.db.sql, 'feedback'), 2, "alice's one answer and bob's")
 })

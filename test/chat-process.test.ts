@@ -4,7 +4,8 @@ import t from 'tap'
 import { rm } from 'node:fs/promises'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { runUntilExit, spawnServer } from './helpers/child-server.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { freshDataDir } from './helpers/data-dir.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
 import { eventually, getJson, readTurn, recordSocketIo, recordWs, socketIoSend, wsSend } from './helpers/chat.ts'
@@ -129,8 +130,8 @@ t.test('SIGTERM with a turn in flight: the turn finishes, the process exits 0, t
     'turning a message away during shutdown is not logged as an error with a stack',
   )
 
-  const restarted = await startServer(t, { DATA_DIR: dataDir })
-  const history = (await postJson(`${restarted.url}/history`, { user_token: 'in-flight' })).body
+  const restarted = injector((await buildTestApp(t, { DATA_DIR: dataDir })).app)
+  const history = (await restarted.post('/history', { user_token: 'in-flight' })).body
   t.same(
     history.map((entry: any) => [entry.message_type, entry.content]),
     [
@@ -141,7 +142,7 @@ t.test('SIGTERM with a turn in flight: the turn finishes, the process exits 0, t
     ],
     'after a restart on the same DATA_DIR the turn is in /history',
   )
-  t.equal((await postJson(`${restarted.url}/history`, { user_token: 'latecomer' })).body.length, 1, 'the turned-away message was not stored')
+  t.equal((await restarted.post('/history', { user_token: 'latecomer' })).body.length, 1, 'the turned-away message was not stored')
 })
 
 t.test('SIGTERM while Socket.IO and /ws clients are connected: the process closes them and exits 0', async (t) => {

@@ -1,11 +1,14 @@
 // client_message_id: a retried message (same user, same id) returns the stored
 // answer with the same message_id instead of running again, and is stored once,
 // on every transport, when retries race, while the first attempt still runs,
-// after a restart, and after a crash that lost the answer.
+// after a restart, and after a crash that lost the answer. The crash is a real
+// process (child-server.ts) killed with SIGKILL; the rest goes through buildTestApp().
 import t from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { GREETING } from '../server/chat-service.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { spawnServer } from './helpers/child-server.ts'
 import { freshMigratedDataDir } from './helpers/data-dir.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
@@ -16,8 +19,8 @@ const ADMIN_TOKEN = 'admin-token-for-retry-tests'
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const TOOL_LINE = "Let's do the math together 🧮"
 
-async function historyOf(server: TestServer | { url: string }, user_token: string): Promise<[string, string][]> {
-  const { body } = await postJson(`${server.url}/history`, { user_token })
+async function historyOf(server: { app: FastifyInstance }, user_token: string): Promise<[string, string][]> {
+  const { body } = await injector(server.app).post('/history', { user_token })
   return body.map((entry: any) => [entry.message_type, entry.content])
 }
 
@@ -29,7 +32,7 @@ const oneTurn = (question: string, answer: string): [string, string][] => [
 ]
 
 t.test('offline, one server', async (t) => {
-  const server = await startServer(t, { ADMIN_TOKEN })
+  const server = await listenTestApp(t, { ADMIN_TOKEN })
   const badge = async () => Number((await getJson(`${server.url}/human_message_count`)).body.status)
   const answered = async () => (await getJson(`${server.url}/messages_answers?limit=500`, ADMIN)).body.length
 
@@ -146,8 +149,8 @@ t.test('offline, one server', async (t) => {
     const body = { user_token: 'durable-retry', message: 'what is 7 times 8?', client_message_id: 'before-restart' }
     const first = await postJson(`${server.url}/user_message`, body)
     await server.stop()
-    const second = await startServer(t, { DATA_DIR: server.dataDir, ADMIN_TOKEN })
-    t.same(await postJson(`${second.url}/user_message`, body), first, 'same reply from the restarted server')
+    const second = await buildTestApp(t, { DATA_DIR: server.dataDir, ADMIN_TOKEN })
+    t.same(await injector(second.app).post('/user_message', body), first, 'same reply from the restarted app')
     t.same(await historyOf(second, 'durable-retry'), oneTurn(body.message, '7 * 8 = 56 🧮'))
     t.notOk(
       second.logs.some((line) => line.msg === 'turn' && line.outcome === 'answered'),
@@ -164,7 +167,7 @@ t.test('with a slow model: the retry waits for the first attempt; after a crash 
   const answer = calculatorAnswer('600.600600601')
 
   t.test('a retry while the first attempt runs waits for it and gets its answer', async (t) => {
-    const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
+    const server = await listenTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
     model.delayMs = 300
     const asked = new Promise<void>((resolve) => (model.onRequest = () => resolve()))
     const requestsBefore = fake.requests.length
@@ -198,15 +201,16 @@ t.test('with a slow model: the retry waits for the first attempt; after a crash 
     await crashing.exited
     t.type(await lost, Error, 'the client never got its reply')
 
-    const restarted = await startServer(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
+    const restarted = await buildTestApp(t, { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' })
+    const http = injector(restarted.app)
     t.same(
       (await historyOf(restarted, 'crashed')).map(([type]) => type),
       ['jelly', 'human'],
       'the question was stored before the crash',
     )
-    const retry = await postJson(`${restarted.url}/user_message`, body)
+    const retry = await http.post('/user_message', body)
     t.match(retry, { status: 200, body: { response: answer, message_id: Number } })
     t.same(await historyOf(restarted, 'crashed'), oneTurn(question, answer), 'the question once, then the answer')
-    t.same(await postJson(`${restarted.url}/user_message`, body), retry, 'a further retry returns the same answer')
+    t.same(await http.post('/user_message', body), retry, 'a further retry returns the same answer')
   })
 })

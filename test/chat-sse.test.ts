@@ -1,8 +1,8 @@
-// POST /user_message with Accept: text/event-stream against the running server:
+// POST /user_message with Accept: text/event-stream against the listening app:
 // event order and payloads as on Socket.IO, keep-alive comments while a tool
 // runs, 400 JSON before the stream, and a client that leaves mid-stream.
 import t from 'tap'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { startFakeOcean } from './fakes/ocean.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { postJson } from './helpers/client.ts'
@@ -19,7 +19,7 @@ async function collect(response: Response): Promise<SseMessage[]> {
 
 t.test('offline server', async (t) => {
   const ocean = await startFakeOcean(t)
-  const server = await startServer(t, { OCEAN_URL: ocean.url, SSE_KEEPALIVE_MS: '50' })
+  const server = await listenTestApp(t, { OCEAN_URL: ocean.url, SSE_KEEPALIVE_MS: '50' })
   const url = `${server.url}/user_message`
 
   t.test('streams tool_start, tokens and final_message, then ends', async (t) => {
@@ -97,7 +97,7 @@ t.test('offline server', async (t) => {
     t.match(reply.body, { response: /600\.6/, message_id: Number })
   })
 
-  // Last: it stops this server. A slow turn keeps it draining, still listening, while the next message comes in.
+  // Last: it stops this app (drain, then close). A slow turn keeps it draining, still listening, while the next message comes in.
   t.test('a message refused at once gets its HTTP status and JSON, not an empty stream', async (t) => {
     ocean.setDelay(1500)
     const slow = readSse(await postStream(url, { user_token: 'sse-drain', message: 'What is the circulating supply of DFI?' }))
@@ -119,7 +119,7 @@ t.test('a client that leaves after the first token changes nothing that is store
   const answer = 'Jelly counts the waves one by one and every wave gets its own little token so the stream takes a while 🌊'
   const fake = await startFakeOpenAI(() => ({ content: answer, chunkDelayMs: 25 }))
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
+  const server = await listenTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
 
   const abort = new AbortController()
   const response = await postStream(`${server.url}/user_message`, { user_token: 'sse-leaver', message: 'tell me about waves' }, {}, abort.signal)

@@ -4,10 +4,10 @@
 // and bytes that are not UTF-8. Nothing of a refused message is stored.
 import t from 'tap'
 import type { Test } from 'tap'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
 import { getJson, readTurn, recordSocketIo, recordWs, socketIoSend, storedState, wsSend } from './helpers/chat.ts'
-import { countRows, withDatabase } from './helpers/database.ts'
+import { countRows } from './helpers/database.ts'
 
 const ADMIN_TOKEN = 'admin-token-for-text-tests'
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -27,7 +27,7 @@ const BAD_MESSAGES: [string, object, RegExp][] = [
   ['lone surrogate in client_message_id', { ...VALID, client_message_id: 'id-\ud800' }, /^client_message_id /],
 ]
 
-const server = await startServer(t, { ADMIN_TOKEN })
+const server = await listenTestApp(t, { ADMIN_TOKEN })
 
 async function expectNothingStored(t: Test, run: () => Promise<void>) {
   const before = await storedState(server.url, VALID.user_token, ADMIN)
@@ -173,6 +173,5 @@ t.test('/messages_answers and /search: out-of-range and NUL query values are a 4
 })
 
 t.test('no user was created for any refused message', async (t) => {
-  await server.stop()
-  t.equal(await withDatabase(server, (sql) => countRows(sql, 'users')), 1, 'only the victim')
+  t.equal(await countRows(server.db.sql, 'users'), 1, 'only the victim')
 })

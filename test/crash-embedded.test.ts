@@ -1,10 +1,11 @@
 // kill -9 in the middle of a stream of turns on the embedded database: after a
-// restart on the same data folder every acknowledged turn is there.
+// restart on the same data folder every acknowledged turn is there. The killed
+// server is a real process; the restarted app is read through inject().
 import t from 'tap'
 import { spawnServer } from './helpers/child-server.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { freshDataDir } from './helpers/data-dir.ts'
-import { getJson } from './helpers/chat.ts'
 
 t.test('no acknowledged turn is lost in a kill -9', async (t) => {
   const dataDir = await freshDataDir()
@@ -38,8 +39,8 @@ t.test('no acknowledged turn is lost in a kill -9', async (t) => {
   t.same(await server.exited, { code: null, signal: 'SIGKILL' }, 'killed mid-stream')
   t.ok(acknowledged.length >= 25, `${acknowledged.length} turns acknowledged before the kill`)
 
-  const restarted = await startServer(t, { DATA_DIR: dataDir })
-  const stored = (await getJson(`${restarted.url}/messages_answers?limit=500`)).body as { question: string; answer: string }[]
+  const restarted = injector((await buildTestApp(t, { DATA_DIR: dataDir })).app)
+  const stored = (await restarted.get('/messages_answers?limit=500')).body as { question: string; answer: string }[]
   const found = new Set(stored.map((entry) => `${entry.question}\n${entry.answer}`))
   const lost = acknowledged.filter((turn) => !found.has(`${turn.question}\n${turn.answer}`))
   t.same(lost, [], `every acknowledged turn survived (${stored.length} stored)`)

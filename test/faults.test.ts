@@ -1,14 +1,16 @@
 // Faults: the server killed with SIGKILL mid-burst, PostgreSQL restarted or
 // stopped under traffic, a database that hangs on a lock. Whatever happens,
 // nothing acknowledged is lost, nothing is stored twice, and clients get a
-// clear error instead of a hang or a stack trace.
+// clear error instead of a hang or a stack trace. The killed server is a real
+// process (child-server.ts); restarts and the database faults go through buildTestApp().
 import t from 'tap'
 import type { Test } from 'tap'
 import postgres from 'postgres'
 import type { Socket } from 'socket.io-client'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { spawnServer } from './helpers/child-server.ts'
-import { startServer, type TestServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector, type Injector } from './helpers/inject.ts'
 import { connectSocketIo, postJson } from './helpers/client.ts'
 import { eventually, getJson, readTurn, recordSocketIo, socketIoSend } from './helpers/chat.ts'
 import { databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
@@ -60,10 +62,10 @@ function socketUser(socket: Socket, user: string, acks: Ack[], failures: { statu
 }
 
 /** Every acknowledged turn is stored whole, once; nothing else but at most a last unanswered question per user. */
-async function checkNothingAcknowledgedLost(t: Test, url: string, users: string[], acks: Ack[]): Promise<void> {
+async function checkNothingAcknowledgedLost(t: Test, http: Injector, users: string[], acks: Ack[]): Promise<void> {
   let lost = 0
   for (const user of users) {
-    const history: any[] = (await postJson(`${url}/history`, { user_token: user })).body
+    const history: any[] = (await http.post('/history', { user_token: user })).body
     const humans = history.filter((entry) => entry.message_type === 'human').map((entry) => entry.content)
     t.equal(new Set(humans).size, humans.length, `${user}: no message stored twice`)
     for (const ack of acks.filter((a) => a.user === user)) {
@@ -78,7 +80,7 @@ async function checkNothingAcknowledgedLost(t: Test, url: string, users: string[
     t.same(orphans, [], `${user}: no answer without its question`)
   }
   t.equal(lost, 0, `acknowledged turns lost: ${lost} of ${acks.length}`)
-  const qa = await getJson(`${url}/messages_answers?limit=500`, ADMIN)
+  const qa = await http.get('/messages_answers?limit=500', ADMIN)
   const answered = new Map<string, number>()
   for (const row of qa.body as { question: string }[]) answered.set(row.question, (answered.get(row.question) ?? 0) + 1)
   t.same(
@@ -112,8 +114,8 @@ t.test('kill -9 mid-burst (REST and Socket.IO, several users): every acknowledge
   await Promise.all(loops)
   t.same(failures, [], 'no turn failed before the kill')
 
-  const restarted = await startServer(t, { DATA_DIR: dataDir, ADMIN_TOKEN })
-  await checkNothingAcknowledgedLost(t, restarted.url, [...restUsers, ...socketUsers], acks)
+  const restarted = await buildTestApp(t, { DATA_DIR: dataDir, ADMIN_TOKEN })
+  await checkNothingAcknowledgedLost(t, injector(restarted.app), [...restUsers, ...socketUsers], acks)
 })
 
 t.test('PostgreSQL restarted and stopped under traffic', { skip: needsPostgres }, async (t) => {
@@ -121,7 +123,7 @@ t.test('PostgreSQL restarted and stopped under traffic', { skip: needsPostgres }
   const model = calculatorModel(100)
   const fake = await startFakeOpenAI(model.script)
   t.teardown(() => fake.close())
-  const server = await startServer(t, { DATABASE_URL: cluster.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', ADMIN_TOKEN, LOG_LEVEL: 'warn' })
+  const server = await listenTestApp(t, { DATABASE_URL: cluster.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', ADMIN_TOKEN, LOG_LEVEL: 'warn' })
   const socket = await connectSocketIo(server.url)
   t.teardown(() => void socket.disconnect())
 
@@ -165,12 +167,12 @@ t.test('PostgreSQL restarted and stopped under traffic', { skip: needsPostgres }
     [],
     'every failed turn is a 503 or an error event, in words about the database',
   )
-  await checkNothingAcknowledgedLost(t, server.url, users, acks)
+  await checkNothingAcknowledgedLost(t, injector(server.app), users, acks)
 })
 
 t.test('a database that hangs on a lock cannot stall a turn beyond TURN_TIMEOUT_MS', { skip: needsPostgres }, async (t) => {
   const dataDir = await freshMigratedDataDir()
-  const server: TestServer = await startServer(t, { DATA_DIR: dataDir, TURN_TIMEOUT_MS: '1000' })
+  const server = await listenTestApp(t, { DATA_DIR: dataDir, TURN_TIMEOUT_MS: '1000' })
   t.equal((await postJson(`${server.url}/user_message`, { user_token: 'locked-out', message: 'what is 1 plus 1?' })).status, 200)
 
   // Another session holds an exclusive lock on the transcript until released.

@@ -1,9 +1,12 @@
 // INGEST_ON_START: a server that owns its embedded database fills its own
 // knowledge base after it starts listening, with `npm run ingest` arguments.
+// startServer, not buildTestApp: ingestion on start and INGEST_EVERY are server/start.ts's.
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadConfig } from '../server/config.ts'
 import { startServer } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 
 const DOCS = fileURLToPath(new URL('./fixtures/knowledge/docs/', import.meta.url))
 
@@ -101,13 +104,8 @@ t.test('INGEST_EVERY is validated', async (t) => {
 })
 
 t.test('with an empty knowledge base, Jelly names a source everyone has: the public wiki sitemap', async (t) => {
-  const server = await startServer(t)
-  const response = await fetch(`${server.url}/user_message`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user_token: 'newcomer', message: 'How do I run a masternode?' }),
-  })
-  const { response: answer } = (await response.json()) as { response: string }
+  const http = injector((await buildTestApp(t)).app)
+  const { response: answer } = (await http.post('/user_message', { user_token: 'newcomer', message: 'How do I run a masternode?' })).body as { response: string }
   t.match(answer, /npm run ingest -- https:\/\/www\.defichainwiki\.com\/sitemap\.xml/)
   t.notMatch(answer, /\.\.\/shared/, 'no path outside this repository')
 })

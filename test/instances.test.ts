@@ -8,7 +8,8 @@ import postgres from 'postgres'
 import { GREETING } from '../server/chat-service.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { spawnServer } from './helpers/child-server.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { connectWs, postJson } from './helpers/client.ts'
 import { freshDataDir, databaseUrlFor } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
@@ -125,27 +126,27 @@ t.test('a message that waits too long for the previous turn gets a clear error, 
   const model = calculatorModel(1500)
   const fake = await startFakeOpenAI(model.script)
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', TURN_QUEUE_TIMEOUT_MS: '300' })
-  const first = postJson(`${server.url}/user_message`, { user_token: 'patient', message: question(1) })
+  const http = injector((await buildTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test', TURN_QUEUE_TIMEOUT_MS: '300' })).app)
+  const first = http.post('/user_message', { user_token: 'patient', message: question(1) })
   await sleep(50)
   const started = Date.now()
-  const second = await postJson(`${server.url}/user_message`, { user_token: 'patient', message: question(2) })
+  const second = await http.post('/user_message', { user_token: 'patient', message: question(2) })
   t.equal(second.status, 503)
   t.match(second.body.error, /still answering your previous message/)
   t.ok(Date.now() - started < 1200, `answered after the wait bound, not after the first turn (${Date.now() - started} ms)`)
   t.equal((await first).status, 200, 'the first turn still finishes')
-  const history = (await postJson(`${server.url}/history`, { user_token: 'patient' })).body
+  const history = (await http.post('/history', { user_token: 'patient' })).body
   t.same(
     history.filter((entry: any) => entry.message_type === 'human').map((entry: any) => entry.content),
     [question(1)],
     'the refused message was not stored',
   )
-  const third = await postJson(`${server.url}/user_message`, { user_token: 'patient', message: question(3) })
+  const third = await http.post('/user_message', { user_token: 'patient', message: question(3) })
   t.equal(third.status, 200, 'the user can go on')
 })
 
 t.test('/ws connections get server pings, so proxies keep them open', async (t) => {
-  const server = await startServer(t, { WS_PING_INTERVAL_MS: '100' })
+  const server = await listenTestApp(t, { WS_PING_INTERVAL_MS: '100' })
   const ws = await connectWs(server.url)
   t.teardown(() => ws.close())
   let pings = 0

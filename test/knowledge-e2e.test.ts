@@ -1,13 +1,14 @@
-// The knowledge base through the running server: /search, the wiki tool in the
-// LLM loop (fake model), and an offline wiki answer over REST and Socket.IO.
-// The fixture wiki is ingested into a data dir first; the server then owns it.
+// The knowledge base through the app: /search (inject), the wiki tool in the
+// LLM loop (fake model), and an offline wiki answer over REST and Socket.IO
+// (a listening app). The fixture wiki is ingested into a data dir first; the app then owns it.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { copyOfEmbeddedDataDir, databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector, type Injector } from './helpers/inject.ts'
 import { connectSocketIo, postJson, socketIoTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest } from './fakes/openai.ts'
 import { loadSource } from '../knowledge/sources.ts'
@@ -39,19 +40,16 @@ async function fixtureDataDir(): Promise<string> {
   return copyOfEmbeddedDataDir(await (ingested ??= ingestedDataDir()))
 }
 
-async function search(url: string, query: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}/search?${new URLSearchParams(query)}`, { headers })
-  return { status: response.status, body: await response.json() }
-}
+const search = (http: Injector, query: string, headers: Record<string, string> = {}) => http.get(`/search?${new URLSearchParams(query)}`, headers)
 
 t.test('/search: hits best first with their sources, k, admin token', async (t) => {
-  const server = await startServer(t, { DATA_DIR: await fixtureDataDir(), ADMIN_TOKEN: 'kb-admin-token-for-tests' })
+  const http = injector((await buildTestApp(t, { DATA_DIR: await fixtureDataDir(), ADMIN_TOKEN: 'kb-admin-token-for-tests' })).app)
   const admin = { authorization: 'Bearer kb-admin-token-for-tests' }
 
-  t.equal((await search(server.url, 'q=lamp')).status, 401, 'no token')
-  t.equal((await search(server.url, 'q=lamp', { authorization: 'Bearer wrong' })).status, 401, 'wrong token')
+  t.equal((await search(http, 'q=lamp')).status, 401, 'no token')
+  t.equal((await search(http, 'q=lamp', { authorization: 'Bearer wrong' })).status, 401, 'wrong token')
 
-  const { status, body } = await search(server.url, 'q=how long does the lamp burn in winter&k=3', admin)
+  const { status, body } = await search(http, 'q=how long does the lamp burn in winter&k=3', admin)
   t.equal(status, 200)
   t.ok(body.length >= 1 && body.length <= 3, 'at most k hits')
   t.same(Object.keys(body[0]).sort(), ['content', 'heading', 'score', 'source', 'title', 'url'])
@@ -62,23 +60,23 @@ t.test('/search: hits best first with their sources, k, admin token', async (t) 
     'best first',
   )
 
-  const one = await search(server.url, 'q=tide harbour boats lamp seals&k=1', admin)
+  const one = await search(http, 'q=tide harbour boats lamp seals&k=1', admin)
   t.equal(one.body.length, 1, 'k=1 gives one hit')
-  const many = await search(server.url, 'q=tide harbour boats lamp seals&k=10', admin)
+  const many = await search(http, 'q=tide harbour boats lamp seals&k=10', admin)
   t.ok(many.body.length > 1, 'a larger k gives more')
-  t.equal((await search(server.url, 'q=lamp&k=0', admin)).status, 400, 'k below 1 is refused')
-  t.equal((await search(server.url, 'k=3', admin)).status, 400, 'q is required')
+  t.equal((await search(http, 'q=lamp&k=0', admin)).status, 400, 'k below 1 is refused')
+  t.equal((await search(http, 'k=3', admin)).status, 400, 'q is required')
 })
 
 t.test('/search on a base built with another embedder: 409 with the reason', async (t) => {
   // The base was built with the local embedder; the server is configured for an OpenAI model.
-  const server = await startServer(t, {
+  const { app } = await buildTestApp(t, {
     DATA_DIR: await fixtureDataDir(),
     EMBEDDING_MODEL: 'text-embedding-3-small',
     OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
     OPENAI_API_KEY: 'sk-test',
   })
-  const { status, body } = await search(server.url, 'q=lamp')
+  const { status, body } = await search(injector(app), 'q=lamp')
   t.equal(status, 409)
   t.match(body.error, /built with the embedder "local-hash-v2".*openai:text-embedding-3-small.*--reset/)
 })
@@ -91,7 +89,7 @@ t.test('the model calls the wiki tool, gets passages with URLs, and the answer s
     return { content: `The lamp burns for 11 hours in winter 🌊 (${LAMP_URL})`, chunkDelayMs: 2 }
   })
   t.teardown(() => fake.close())
-  const server = await startServer(t, { DATA_DIR: await fixtureDataDir(), OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', EMBEDDING_MODEL: 'local' })
+  const server = await listenTestApp(t, { DATA_DIR: await fixtureDataDir(), OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', EMBEDDING_MODEL: 'local' })
 
   const socket = await connectSocketIo(server.url)
   t.teardown(() => socket.close())
@@ -113,7 +111,7 @@ t.test('the model calls the wiki tool, gets passages with URLs, and the answer s
 })
 
 t.test('offline: a wiki question answered with the fact and its source', async (t) => {
-  const server = await startServer(t, { DATA_DIR: await fixtureDataDir() })
+  const server = await listenTestApp(t, { DATA_DIR: await fixtureDataDir() })
 
   const rest = await postJson(`${server.url}/user_message`, { user_token: 'kb-offline', message: 'How long does the lamp burn in winter?' })
   t.equal(rest.status, 200)

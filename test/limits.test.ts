@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import type { Socket } from 'socket.io-client'
 import type WebSocket from 'ws'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { connectSocketIo, connectWs } from './helpers/client.ts'
 import { eventually, getJson, recordSocketIo, recordWs, type Recorder } from './helpers/chat.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
@@ -73,7 +73,7 @@ async function transports(t: Test, url: string, headers: Record<string, string> 
 const humanCount = async (url: string) => Number((await getJson(`${url}/human_message_count`)).body.status)
 
 t.test('RATE_LIMIT_USER: the N+1st message of a user is refused on every transport; other users are not', async (t) => {
-  const server = await startServer(t, { RATE_LIMIT_USER: '3/1m' })
+  const server = await listenTestApp(t, { RATE_LIMIT_USER: '3/1m' })
   const send = await transports(t, server.url)
   for (const [name, sendOne] of Object.entries(send)) {
     const token = `limited-${name}`
@@ -97,7 +97,7 @@ t.test('RATE_LIMIT_USER: the N+1st message of a user is refused on every transpo
 })
 
 t.test('RATE_LIMIT_IP: counted per client address, across transports; TRUST_PROXY decides whose address', async (t) => {
-  const server = await startServer(t, { RATE_LIMIT_IP: '2/1m', TRUST_PROXY: 'loopback' })
+  const server = await listenTestApp(t, { RATE_LIMIT_IP: '2/1m', TRUST_PROXY: 'loopback' })
   for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
     const send = await transports(t, server.url, { 'fly-client-ip': ip })
     const [name, sendOne] = Object.entries(send)[['203.0.113.1', '203.0.113.2', '203.0.113.3'].indexOf(ip)]
@@ -112,7 +112,7 @@ t.test('RATE_LIMIT_IP: counted per client address, across transports; TRUST_PROX
   const fresh = await transports(t, server.url, { 'x-forwarded-for': '198.51.100.7' })
   t.ok((await fresh.rest('d', '2 + 2')).ok, 'X-Forwarded-For from a trusted proxy counts as its own address')
 
-  const untrusting = await startServer(t, { RATE_LIMIT_IP: '2/1m' })
+  const untrusting = await listenTestApp(t, { RATE_LIMIT_IP: '2/1m' })
   const spoof = (ip: string) =>
     fetch(`${untrusting.url}/user_message`, {
       method: 'POST',
@@ -132,7 +132,7 @@ t.test('MAX_PENDING_PER_USER: a user may have only so many turns waiting', async
     return { content: 'All done 🪼' }
   })
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', MAX_PENDING_PER_USER: '2' })
+  const server = await listenTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', MAX_PENDING_PER_USER: '2' })
   const send = await transports(t, server.url)
   for (const [name, sendOne] of Object.entries(send)) {
     gate = new Promise<void>((resolve) => (open = resolve))
@@ -157,7 +157,7 @@ t.test('MAX_PENDING_PER_USER: a user may have only so many turns waiting', async
 })
 
 t.test('MAX_SOCKETS_PER_IP: Socket.IO and /ws connections from one address, counted together', async (t) => {
-  const server = await startServer(t, { MAX_SOCKETS_PER_IP: '2' })
+  const server = await listenTestApp(t, { MAX_SOCKETS_PER_IP: '2' })
   const socket = await connectSocketIo(server.url)
   const ws = await connectWs(server.url)
   const refusedIo = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false })
@@ -190,7 +190,7 @@ t.test('overload: with OVERLOAD_MAX_TURNS turns running, new turns get 503 + Ret
     return { content: 'Finally 🪼' }
   })
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OVERLOAD_MAX_TURNS: '1' })
+  const server = await listenTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OVERLOAD_MAX_TURNS: '1' })
   const send = await transports(t, server.url)
   const running = send.rest('busy-user', 'a slow question')
   await eventually(async () => fake.requests.length > 0, 5000, 'the running turn reaching the model')

@@ -17,7 +17,7 @@ import { createOceanTools } from '../tools/ocean/index.ts'
 import { createOceanToolGroups } from '../tools/ocean/groups.ts'
 import { freshDatabase } from './helpers/data-dir.ts'
 import { fixtureDocs } from './helpers/knowledge.ts'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { postJson } from './helpers/client.ts'
 import { startFakeOcean } from './fakes/ocean.ts'
 
@@ -43,7 +43,7 @@ async function connect(t: Test, url: string, headers: Record<string, string> = {
 const text = (result: any) => result.content.map((part: any) => part.text).join('')
 
 const ocean = await startFakeOcean(t)
-const server = await startServer(t, { OCEAN_URL: ocean.url, DATA_DIR: await fixtureDataDir(), TOOL_TIMEOUT_MS: '3000' })
+const server = await listenTestApp(t, { OCEAN_URL: ocean.url, DATA_DIR: await fixtureDataDir(), TOOL_TIMEOUT_MS: '3000' })
 
 t.test("the tool list is the agent's tools plus ask_jelly", async (t) => {
   const client = await connect(t, server.url)

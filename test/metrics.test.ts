@@ -1,7 +1,8 @@
 // GET /metrics: Prometheus text, admin-only when ADMIN_TOKEN is set, and the
 // counters move with real turns on each transport.
 import t from 'tap'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { connectSocketIo, connectWs, postJson, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 
@@ -27,7 +28,7 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
     return { toolCalls: [{ name: 'calculator', arguments: '{"expression":"2+2"}' }] }
   })
   t.teardown(() => fake.close())
-  const server = await startServer(t, { ADMIN_TOKEN, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-metrics-test', RATE_LIMIT_USER: '2/1m' })
+  const server = await listenTestApp(t, { ADMIN_TOKEN, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-metrics-test', RATE_LIMIT_USER: '2/1m' })
   const scrape = async () => {
     const response = await fetch(`${server.url}/metrics`, { headers: ADMIN })
     t.equal(response.status, 200)
@@ -92,9 +93,9 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
 t.test('a turn the LLM could not answer counts as a fallback, with its failed requests', async (t) => {
   const fake = await startFakeOpenAI(() => ({ status: 500 }))
   t.teardown(() => fake.close())
-  const server = await startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-metrics-test' })
-  t.equal((await postJson(`${server.url}/user_message`, { user_token: 'fallback-user', message: 'what is 6 * 7' })).status, 200)
-  const text = await (await fetch(`${server.url}/metrics`)).text()
+  const { app } = await buildTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-metrics-test' })
+  t.equal((await injector(app).post('/user_message', { user_token: 'fallback-user', message: 'what is 6 * 7' })).status, 200)
+  const text = (await app.inject({ url: '/metrics' })).body
   t.equal(value(text, 'jelly_llm_fallbacks_total'), 1, 'one fallback')
   t.equal(value(text, 'jelly_turns_total', { mode: 'fallback', outcome: 'answered' }), 1, 'the turn is counted in fallback mode')
   t.equal(value(text, 'jelly_llm_requests_total', { outcome: 'error' }), fake.requests.length, 'every failed request counted')

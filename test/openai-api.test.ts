@@ -1,11 +1,11 @@
-// The OpenAI-compatible API against the running server, with the official
+// The OpenAI-compatible API against the listening app, with the official
 // `openai` package as the client: models, completions with and without
 // streaming, tool progress on chunks, usage, errors in OpenAI's shape, API keys,
 // and a conversation sent whole each time stored only once.
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import OpenAI from 'openai'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { postJson } from './helpers/client.ts'
 import { getJson } from './helpers/chat.ts'
 import { postStream, readSse } from './helpers/sse.ts'
@@ -18,7 +18,7 @@ const client = (url: string, apiKey = 'unused') => new OpenAI({ baseURL: `${url}
 const history = async (url: string, user: string) => (await postJson(`${url}/history`, { user_token: user })).body as any[]
 
 t.test('open /v1 (no API_KEYS)', async (t) => {
-  const server = await startServer(t, { SSE_KEEPALIVE_MS: '50' })
+  const server = await listenTestApp(t, { SSE_KEEPALIVE_MS: '50' })
   const openai = client(server.url)
 
   t.test('models', async (t) => {
@@ -201,7 +201,7 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
 
   // A turn stuck on an unreachable Ocean keeps the server draining, still listening, while the next request comes in.
   t.test('a request while the server drains gets 503 in OpenAI shape', async (t) => {
-    const slowServer = await startServer(t, { OCEAN_URL: 'http://127.0.0.1:9', TOOL_TIMEOUT_MS: '2000', OCEAN_TIMEOUT_MS: '1500' })
+    const slowServer = await listenTestApp(t, { OCEAN_URL: 'http://127.0.0.1:9', TOOL_TIMEOUT_MS: '2000', OCEAN_TIMEOUT_MS: '1500' })
     const slowClient = client(slowServer.url)
     const stream = await slowClient.chat.completions.create({
       model: 'jelly',
@@ -223,7 +223,7 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
 })
 
 t.test('API_KEYS protect /v1', async (t) => {
-  const server = await startServer(t, { API_KEYS: 'key-one, key-two' })
+  const server = await listenTestApp(t, { API_KEYS: 'key-one, key-two' })
 
   t.test('a wrong or missing key is a 401', async (t) => {
     for (const key of ['wrong', 'key-one-and-more', '']) {

@@ -1,25 +1,19 @@
 // /openapi.json is a valid OpenAPI 3 document that lists every registered route
 // (except those marked hide: true) with request and response schemas, errors
-// included; /docs serves the docs UI under its own CSP.
+// included; /docs serves the docs UI under its own CSP. Through buildTestApp() and inject().
 import t from 'tap'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import type { RouteOptions } from 'fastify'
-import { loadConfig } from '../server/config.ts'
-import { createLogger } from '../server/logger.ts'
-import { startServer } from '../server/start.ts'
-import { freshMigratedDataDir } from './helpers/data-dir.ts'
-import { LIMITS_OFF } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
 
 const routes: RouteOptions[] = []
-const config = loadConfig({ ...LIMITS_OFF, OCEAN_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: await freshMigratedDataDir() })
-const server = await startServer(config, createLogger('silent'), { onRoute: (route) => void routes.push(route) })
-t.teardown(() => server.stop())
+const { app } = await buildTestApp(t, { LOG_LEVEL: 'silent' }, { onRoute: (route) => void routes.push(route) })
 
-const response = await fetch(`${server.url}/openapi.json`)
-const document = (await response.json()) as any
+const response = await app.inject({ url: '/openapi.json' })
+const document = response.json()
 
 t.test('the document is valid OpenAPI 3', async (t) => {
-  t.equal(response.status, 200)
+  t.equal(response.statusCode, 200)
   t.match(document.openapi, /^3\./)
   await t.resolves(SwaggerParser.validate(structuredClone(document)), 'swagger-parser accepts it')
   t.match(document.info.description, /Socket\.IO[\s\S]*final_answer_token[\s\S]*Plain WebSocket at `\/ws`/, 'the socket events are described')
@@ -55,14 +49,14 @@ t.test('every registered route is in it, with response schemas per status includ
 })
 
 t.test('/docs serves the UI with security headers that let it load', async (t) => {
-  const docs = await fetch(`${server.url}/docs/`, { redirect: 'follow' })
-  t.equal(docs.status, 200)
-  t.match(await docs.text(), /swagger/i)
-  const csp = docs.headers.get('content-security-policy') ?? ''
+  const docs = await app.inject({ url: '/docs/' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.body, /swagger/i)
+  const csp = String(docs.headers['content-security-policy'] ?? '')
   t.match(csp, /script-src 'self'/)
   t.notMatch(csp, /upgrade-insecure-requests/, 'no https upgrade on a plain-http server')
-  const api = await fetch(`${server.url}/health`, { headers: { origin: 'https://example.org' } })
-  t.equal(api.headers.get('x-content-type-options'), 'nosniff', 'helmet headers on API responses')
-  t.match(api.headers.get('content-security-policy'), /default-src 'self'/)
-  t.equal(api.headers.get('access-control-allow-origin'), 'https://example.org', 'CORS still answers')
+  const api = await app.inject({ url: '/health', headers: { origin: 'https://example.org' } })
+  t.equal(api.headers['x-content-type-options'], 'nosniff', 'helmet headers on API responses')
+  t.match(api.headers['content-security-policy'], /default-src 'self'/)
+  t.equal(api.headers['access-control-allow-origin'], 'https://example.org', 'CORS still answers')
 })

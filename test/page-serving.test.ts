@@ -1,13 +1,15 @@
 // The chat page's files are served at / (and only there, with the right types),
 // PAGE=off removes them, and a bad PAGE value stops start-up naming it.
+// The Socket.IO client script is served by Socket.IO on the HTTP server, not by a
+// route, so PAGE on listens (listenTestApp); PAGE=off goes through inject().
 import t from 'tap'
 import Fastify, { type RouteOptions } from 'fastify'
 import { ConfigError, loadConfig } from '../server/config.ts'
 import { chatPage } from '../server/routes/page.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp, listenTestApp } from './helpers/app.ts'
 
 t.test('PAGE on (the default): the page, its script and style', async (t) => {
-  const server = await startServer(t)
+  const server = await listenTestApp(t)
   const page = await fetch(`${server.url}/`)
   t.equal(page.status, 200)
   t.match(page.headers.get('content-type'), /^text\/html/)
@@ -29,10 +31,10 @@ t.test('PAGE on (the default): the page, its script and style', async (t) => {
 })
 
 t.test('PAGE=off: an API-only deployment', async (t) => {
-  const server = await startServer(t, { PAGE: 'off' })
-  t.equal((await fetch(`${server.url}/`)).status, 404)
-  t.equal((await fetch(`${server.url}/chat.js`)).status, 404)
-  t.equal((await fetch(`${server.url}/health`)).status, 200)
+  const { app } = await buildTestApp(t, { PAGE: 'off' })
+  t.equal((await app.inject({ url: '/' })).statusCode, 404)
+  t.equal((await app.inject({ url: '/chat.js' })).statusCode, 404)
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200)
 })
 
 t.test('the page routes are hidden from the OpenAPI document', async (t) => {

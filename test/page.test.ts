@@ -1,11 +1,11 @@
-// The chat page in a real headless Chromium against the real server (fake LLM
+// The chat page in a real headless Chromium against the listening app (fake LLM
 // provider on 127.0.0.1): greeting, a streamed answer after its tool line, the
 // conversation after a reload, safe links, refusals, a phone screen, keyboard
 // use, the server going away, and no console errors on the way.
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { GREETING } from '../server/chat-service.ts'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { postJson } from './helpers/client.ts'
 import { restartServer } from './helpers/restart.ts'
 import { startFakeOpenAI, type Script } from './fakes/openai.ts'
@@ -31,7 +31,7 @@ const script: Script = async (request, call) => {
 }
 const llm = await startFakeOpenAI(script)
 t.teardown(() => llm.close())
-const server = await startServer(t, { OPENAI_BASE_URL: llm.url, MAX_MESSAGE_CHARS: String(MAX_CHARS) })
+const server = await listenTestApp(t, { OPENAI_BASE_URL: llm.url, MAX_MESSAGE_CHARS: String(MAX_CHARS) })
 const browser = await launchBrowser(t)
 
 type Entry = [kind: string, text: string]

@@ -6,7 +6,7 @@ import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { memoryCounters, postgresCounters } from '../db/rate-counters.ts'
 import { freshMigratedDataDir } from './helpers/data-dir.ts'
-import { startServer } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
 
 t.test('Postgres counters are shared between instances and count per key and window', async (t) => {
   const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
@@ -57,14 +57,14 @@ t.test('memory counters: fixed windows', async (t) => {
 })
 
 t.test('RATE_LIMIT_HTTP (@fastify/rate-limit): REST requests per address, health checks exempt', async (t) => {
-  const server = await startServer(t, { RATE_LIMIT_HTTP: '3/1m' })
-  const history = () =>
-    fetch(`${server.url}/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_token: 'reader' }) })
-  for (let i = 0; i < 3; i++) t.equal((await history()).status, 200)
+  // inject() comes from 127.0.0.1, as a local client would.
+  const { app } = await buildTestApp(t, { RATE_LIMIT_HTTP: '3/1m' })
+  const history = () => app.inject({ method: 'POST', url: '/history', payload: { user_token: 'reader' } })
+  for (let i = 0; i < 3; i++) t.equal((await history()).statusCode, 200)
   const refused = await history()
-  t.equal(refused.status, 429)
-  t.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After')
-  t.match(await refused.json(), { error: /Too many requests from your address: at most 3 per minute\. Please wait \d+ s/ })
-  for (let i = 0; i < 5; i++) t.equal((await fetch(`${server.url}/health`)).status, 200, '/health is never limited')
-  t.match(await (await fetch(`${server.url}/metrics`)).text(), /jelly_refused_messages_total\{reason="rate_limit_http",transport="rest"\} 1/, 'counted in metrics')
+  t.equal(refused.statusCode, 429)
+  t.ok(Number(refused.headers['retry-after']) >= 1, 'Retry-After')
+  t.match(refused.json(), { error: /Too many requests from your address: at most 3 per minute\. Please wait \d+ s/ })
+  for (let i = 0; i < 5; i++) t.equal((await app.inject({ url: '/health' })).statusCode, 200, '/health is never limited')
+  t.match((await app.inject({ url: '/metrics' })).body, /jelly_refused_messages_total\{reason="rate_limit_http",transport="rest"\} 1/, 'counted in metrics')
 })

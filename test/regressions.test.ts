@@ -5,7 +5,7 @@ import t from 'tap'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { connectSocketIo, connectWs, postJson } from './helpers/client.ts'
 import { getJson, postRaw, readTurn, recordSocketIo, recordWs, socketIoSend, wsSend } from './helpers/chat.ts'
 
@@ -17,7 +17,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 // Started before the first test, so tap's root test is still busy while a database is made for it.
-const server = await startServer(t)
+const server = await listenTestApp(t)
 
 t.test('every SQL statement is a tagged template; sql.unsafe only runs the migration files', async (t) => {
   const files = (await Promise.all(['server', 'agent', 'tools', 'knowledge', 'db'].map(sourceFiles))).flat()

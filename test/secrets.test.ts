@@ -1,5 +1,7 @@
 // Token and secret hygiene: only a hash of each user_token is stored (and a
 // migration converts old rows), and no secret a session used appears in the log.
+// startServer, not buildTestApp: the session's log includes what server/start.ts
+// writes (the listening line with the database, the drain and stop).
 import { cp, mkdtemp, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -60,6 +62,7 @@ t.test('a full session leaves no secret in the log and no raw token in the datab
 
   const log = server.logs.map((line) => JSON.stringify(line)).join('\n')
   t.ok(server.logs.length > 20, `the session logged (${server.logs.length} lines)`)
+  t.match(log, /Jelly is listening[\s\S]*"msg":"stopped"/, 'from the listening line to the stop')
   t.match(log, /"msg":"turn"/, 'turns were logged')
   t.match(log, /LLM call failed; retrying/, 'the provider failure was logged')
   for (const [name, secret] of Object.entries(secrets)) {

@@ -3,9 +3,10 @@
 // kept between runs, the database released, a server's DATA_DIR left alone.
 import t from 'tap'
 import { freshMigratedDataDir } from './helpers/data-dir.ts'
-import { startServer, withTestDatabase } from './helpers/server.ts'
+import { withTestDatabase } from './helpers/server.ts'
+import { buildTestApp } from './helpers/app.ts'
+import { injector } from './helpers/inject.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
-import { postJson } from './helpers/client.ts'
 import { isLocked, keptToken, runPiped } from './helpers/terminal.ts'
 
 t.test('in a pipe: only the answers, one per line; the conversation is kept and the database released', async (t) => {
@@ -24,8 +25,7 @@ t.test('in a pipe: only the answers, one per line; the conversation is kept and 
 
   const token = keptToken(dataDir)
   t.match(token, /^terminal-[\w.-]+-[0-9a-f]{16}$/, 'one token for this OS user, kept under DATA_DIR')
-  const server = await startServer(t, { DATA_DIR: dataDir })
-  const history = await postJson(`${server.url}/history`, { user_token: token })
+  const history = await injector((await buildTestApp(t, { DATA_DIR: dataDir })).app).post('/history', { user_token: token })
   t.same(
     history.body.filter((entry: any) => entry.message_type === 'human').map((entry: any) => [entry.content, entry.application]),
     [
@@ -44,9 +44,9 @@ t.test('in a pipe: a refused message is said on stderr and the exit code', async
   t.match(run.stderr, 'message is too long (the limit is 10 characters)')
 })
 
-// The data-folder lock belongs to the embedded database; a real server has none to hold.
+// The data-folder lock belongs to the embedded database (the app holds it while open, listening or not); a real server has none to hold.
 t.test('a server holding DATA_DIR: a clear message pointing to --url', { skip: TEST_DATABASE_URL ? 'embedded database only' : false }, async (t) => {
-  const server = await startServer(t)
+  const server = await buildTestApp(t)
   const run = await runPiped('hi\n', { DATA_DIR: server.dataDir, PORT: '8123' })
   t.equal(run.code, 1)
   t.equal(run.stdout, '')

@@ -1,16 +1,16 @@
-// `npm run chat -- --url`: the terminal chat against a running server over
+// `npm run chat -- --url`: the terminal chat against a listening app over
 // Socket.IO, piped and in a pseudo-terminal, through the server going away and
 // coming back.
 import t from 'tap'
 import { GREETING } from '../server/chat-service.ts'
 import { freshMigratedDataDir } from './helpers/data-dir.ts'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { postJson } from './helpers/client.ts'
 import { restartServer } from './helpers/restart.ts'
 import { CTRL_D, runInTerminal, runPiped } from './helpers/terminal.ts'
 
 t.test('--url: the same chat against a running server, over Socket.IO', async (t) => {
-  const server = await startServer(t)
+  const server = await listenTestApp(t)
   const run = await runPiped('what is 2+2\n', { DATA_DIR: await freshMigratedDataDir() }, ['--url', server.url, '--token', 'remote-user', '--debug'])
   t.equal(run.code, 0, run.stderr)
   t.equal(run.stdout, '2+2 = 4 🧮\n')
@@ -44,7 +44,7 @@ t.test('--url: the same chat against a running server, over Socket.IO', async (t
 })
 
 t.test('--url: after the server restarts, the next message finds it again', async (t) => {
-  const server = await startServer(t)
+  const server = await listenTestApp(t)
   const term = runInTerminal(t, {}, ['--url', server.url, '--token', 'restart-user'])
   await term.waitFor(/you › $/)
   await server.stop()

@@ -1,15 +1,16 @@
 // Slow or idle clients cannot hold connections open (request and keep-alive
 // timeouts), and socket handshakes from origins outside CORS_ORIGIN are refused
-// on /ws and on both Socket.IO transports.
+// on /ws and on both Socket.IO transports. The timeouts are the app's own
+// (buildApp's server options), so the listening app is what a client meets.
 import t from 'tap'
 import { connect, type Socket as NetSocket } from 'node:net'
 import WebSocket from 'ws'
 import { io } from 'socket.io-client'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { postJson } from './helpers/client.ts'
 
 const ALLOWED = 'https://chat.jelly.example'
-const server = await startServer(t, { REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '1000', CORS_ORIGIN: `${ALLOWED}, https://other.jelly.example` })
+const server = await listenTestApp(t, { REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '1000', CORS_ORIGIN: `${ALLOWED}, https://other.jelly.example` })
 const port = new URL(server.url).port
 
 /** Opens a raw TCP connection, writes `text`, and resolves with what the server sent and how long it kept the connection. */
@@ -101,7 +102,7 @@ for (const transport of ['websocket', 'polling'] as const) {
 }
 
 t.test('CORS_ORIGIN=* allows every origin on the sockets', async (t) => {
-  const open = await startServer(t, { CORS_ORIGIN: '*' })
+  const open = await listenTestApp(t, { CORS_ORIGIN: '*' })
   const status = await new Promise<number>((resolve) => {
     const ws = new WebSocket(`${open.url.replace('http', 'ws')}/ws`, { origin: 'https://anywhere.example' })
     ws.once('open', () => (ws.close(), resolve(101)))

@@ -1,10 +1,10 @@
-// Answer tokens batched per client (TOKEN_FLUSH_MS) through the running server,
-// on every streaming transport: a model streaming a word every 5 ms reaches the
-// client in a few larger tokens, the first one at once, in order, joining
-// exactly to final_message, which comes after the last token.
+// Answer tokens batched per client (TOKEN_FLUSH_MS) through the app listening
+// on a loopback port, on every streaming transport: a model streaming a word
+// every 5 ms reaches the client in a few larger tokens, the first one at once,
+// in order, joining exactly to final_message, which comes after the last token.
 import t, { type Test } from 'tap'
 import OpenAI from 'openai'
-import { startServer } from './helpers/server.ts'
+import { listenTestApp } from './helpers/app.ts'
 import { connectSocketIo, connectWs, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI, splitText } from './fakes/openai.ts'
 import { postStream, readSse } from './helpers/sse.ts'
@@ -23,7 +23,7 @@ async function providerAndServer(t: Test, tokenFlushMs: string) {
       : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"20000 / 33.3"}' }] },
   )
   t.teardown(() => fake.close())
-  return startServer(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini', TOKEN_FLUSH_MS: tokenFlushMs })
+  return listenTestApp(t, { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini', TOKEN_FLUSH_MS: tokenFlushMs })
 }
 
 type Event = { type: string; token?: string; message?: string }
