@@ -74,19 +74,22 @@ export function chatRepository(sql: Sql) {
     async ensureUser(userToken: string, greeting: string, application: string | null): Promise<number> {
       const hash = hashToken(userToken)
       const key = hash.toString('hex')
-      const known = await findByHash(hash)
-      if (known !== undefined) return known
-      const [created] = await sql<{ user_id: string }[]>`
-        with new_user as (
-          insert into users (token_hash) values (${hash})
+      const cached = userIds.get(key)
+      if (cached !== undefined) return cached
+      // Found or created in one round trip: a new user's first turn is one statement shorter.
+      const [row] = await sql<{ user_id: string }[]>`
+        with found as (
+          select user_id from users where token_hash = ${hash}
+        ), new_user as (
+          insert into users (token_hash) select ${hash} where not exists (select 1 from found)
           on conflict (token_hash) do nothing
           returning user_id
         ), greeting as (
           insert into chat_messages (user_id, message_type, content, application)
           select user_id, 'jelly', ${greeting}, ${application} from new_user
         )
-        select user_id from new_user`
-      if (created) return remember(key, Number(created.user_id))
+        select user_id from found union all select user_id from new_user`
+      if (row) return remember(key, Number(row.user_id))
       // A concurrent request created the user after this statement's snapshot.
       const [existing] = await sql<{ user_id: string }[]>`select user_id from users where token_hash = ${hash}`
       return remember(key, Number(existing.user_id))
