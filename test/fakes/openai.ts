@@ -70,7 +70,8 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
     const reply = await script(request, requests.length - 1)
     if (reply.delayMs) {
       state.delayedMs += reply.delayMs
-      await new Promise((resolve) => setTimeout(resolve, reply.delayMs))
+      // Unref'd: a test that ends before a long delay (a shutdown cutting a slow turn) need not wait it out.
+      await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref())
     }
     if (reply.status && reply.status >= 400) {
       res.writeHead(reply.status, { 'content-type': 'application/json', 'retry-after-ms': '10' })

@@ -41,10 +41,11 @@ function createRecorder(): Recorder & { push(event: ChatFrame): void } {
             }
           }
         }
+        // Unref'd: a wait a test left behind (its server was killed) need not hold the file open.
         const timer = setTimeout(() => {
           waiters.delete(check)
           reject(new Error(`timed out after ${timeoutMs} ms; events so far: ${JSON.stringify(events.slice(from))}`))
-        }, timeoutMs)
+        }, timeoutMs).unref()
         waiters.add(check)
         check()
       })

@@ -29,7 +29,8 @@ export function calculatorModel(delayMs = 0): CalculatorModel {
       active++
       maxConcurrent = Math.max(maxConcurrent, active)
       try {
-        if (model.delayMs) await new Promise((resolve) => setTimeout(resolve, model.delayMs))
+        // Unref'd: a test that ends before a long delay (a shutdown cutting a slow turn) need not wait it out.
+        if (model.delayMs) await new Promise((resolve) => setTimeout(resolve, model.delayMs).unref())
         return reply(request)
       } finally {
         active--
