@@ -1,5 +1,6 @@
 // Every query the chat service needs, as plain functions over one Sql.
 import type { Sql } from './connect.ts'
+import { coalesce } from './coalesce.ts'
 import { hashToken } from './token-hash.ts'
 
 export type MessageType = 'human' | 'jelly' | 'tool'
@@ -31,6 +32,35 @@ export interface StartedTurn {
   history: { message_type: 'human' | 'jelly'; content: string }[]
   /** Set when this client message id was sent before: what was stored then. */
   earlier?: { content: string; answer?: { messageId: number; content: string } }
+}
+
+interface NewUser {
+  /** The token's hash, hex. */
+  key: string
+  greeting: string
+  application: string | null
+}
+
+interface TurnStart {
+  userId: number
+  content: string
+  application: string | null
+  window: number
+  clientMessageId: string | null
+}
+
+interface TurnEnd {
+  userId: number
+  humanId: number
+  question: string
+  answer: string
+  application: string | null
+  toolLines: readonly string[]
+}
+
+interface CompletedTurn {
+  messageId: number
+  answer: string
 }
 
 export type FeedbackOutcome =
@@ -66,6 +96,185 @@ export function chatRepository(sql: Sql) {
               values (${userId}, 'tool', ${content}, ${application})`
   }
 
+  // Found or created in one round trip: a new user's first turn is one statement shorter.
+  async function ensureOne({ key, greeting, application }: NewUser): Promise<number> {
+    const hash = Buffer.from(key, 'hex')
+    const [row] = await sql<{ user_id: string }[]>`
+      with found as (
+        select user_id from users where token_hash = ${hash}
+      ), new_user as (
+        insert into users (token_hash) select ${hash} where not exists (select 1 from found)
+        on conflict (token_hash) do nothing
+        returning user_id
+      ), greeting as (
+        insert into chat_messages (user_id, message_type, content, application)
+        select user_id, 'jelly', ${greeting}, ${application} from new_user
+      )
+      select user_id from found union all select user_id from new_user`
+    if (row) return Number(row.user_id)
+    // A concurrent request created the user after this statement's snapshot.
+    const [existing] = await sql<{ user_id: string }[]>`select user_id from users where token_hash = ${hash}`
+    return Number(existing.user_id)
+  }
+
+  // Users not in the cache, arriving at the same moment (a burst of new conversations), in one statement.
+  const ensureUsers = coalesce<NewUser, number>(async (users) => {
+    if (new Set(users.map((user) => user.key)).size < users.length) return Promise.all(users.map(ensureOne))
+    const rows = await sql<{ ord: string; user_id: string | null }[]>`
+      with input as (
+        select decode(key, 'hex') as token_hash, greeting, application, ord from unnest(
+          ${sql.array(users.map((user) => user.key))}::text[], ${sql.array(users.map((user) => user.greeting))}::text[],
+          ${sql.array(users.map((user) => user.application))}::text[]
+        ) with ordinality as i(key, greeting, application, ord)
+      ), found as (
+        select u.user_id, u.token_hash from users u join input i on i.token_hash = u.token_hash
+      ), new_user as (
+        insert into users (token_hash)
+        select token_hash from input where token_hash not in (select token_hash from found) order by ord
+        on conflict (token_hash) do nothing
+        returning user_id, token_hash
+      ), greeting as (
+        insert into chat_messages (user_id, message_type, content, application)
+        select n.user_id, 'jelly', i.greeting, i.application from new_user n join input i on i.token_hash = n.token_hash
+      )
+      select i.ord, coalesce(f.user_id, n.user_id) as user_id
+      from input i left join found f on f.token_hash = i.token_hash left join new_user n on n.token_hash = i.token_hash`
+    const byOrder = new Map(rows.map((row) => [Number(row.ord), row.user_id]))
+    // One created concurrently elsewhere after this statement's snapshot is read on its own.
+    return Promise.all(
+      users.map((user, index) => {
+        const id = byOrder.get(index + 1)
+        return id === null || id === undefined ? ensureOne(user) : Number(id)
+      }),
+    )
+  }, ensureOne)
+
+  async function startTurn({ userId, content, application, window, clientMessageId }: TurnStart): Promise<StartedTurn> {
+    // Twice at most: a second read sees what a concurrent insert committed.
+    for (let attempt = 1; ; attempt++) {
+      const [row] = await sql<
+        {
+          human_id: string | null
+          earlier_id: string | null
+          earlier_content: string | null
+          answer_id: string | null
+          answer: string | null
+          history: StartedTurn['history']
+        }[]
+      >`
+        with earlier as (
+          select h.id, h.content, qa.message_id as answer_id, a.content as answer
+          from chat_messages h
+          left join qa on qa.question_id = h.id
+          left join chat_messages a on a.id = qa.message_id
+          where h.user_id = ${userId} and h.client_message_id = ${clientMessageId}
+        ), human as (
+          insert into chat_messages (user_id, message_type, content, application, client_message_id)
+          select ${userId}, 'human', ${content}, ${application}, ${clientMessageId}
+          where not exists (select 1 from earlier)
+          on conflict (user_id, client_message_id) where client_message_id is not null do nothing
+          returning id
+        )
+        select (select id from human) as human_id, e.id as earlier_id, e.content as earlier_content, e.answer_id, e.answer,
+          (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
+           from (select id, message_type, content from chat_messages
+                 where user_id = ${userId} and message_type in ('human', 'jelly') and id < coalesce(e.id, 9223372036854775807)
+                 order by id desc limit ${window}) w) as history
+        from (select 1) as one left join earlier e on true`
+      if (row.human_id !== null) return { humanId: Number(row.human_id), history: row.history }
+      // Another instance stored this client message id after our snapshot: read it again.
+      if (row.earlier_id === null && attempt === 1) continue
+      if (row.earlier_id === null) throw new Error('the human message was neither stored nor found')
+      const answer = row.answer_id === null ? undefined : { messageId: Number(row.answer_id), content: row.answer! }
+      return { humanId: Number(row.earlier_id), history: row.history, earlier: { content: row.earlier_content!, answer } }
+    }
+  }
+
+  // Turns without a client message id: nothing to look up first, so many start in one insert.
+  const startTurns = coalesce<TurnStart, StartedTurn>(async (turns) => {
+    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(startTurn))
+    const rows = await sql<{ ord: string; human_id: string; history: StartedTurn['history'] }[]>`
+      with input as (
+        select * from unnest(
+          ${sql.array(turns.map((turn) => turn.userId))}::bigint[], ${sql.array(turns.map((turn) => turn.content))}::text[],
+          ${sql.array(turns.map((turn) => turn.application))}::text[], ${sql.array(turns.map((turn) => turn.window))}::int[]
+        ) with ordinality as i(user_id, content, application, history_window, ord)
+      ), human as (
+        insert into chat_messages (user_id, message_type, content, application)
+        select user_id, 'human', content, application from input order by ord
+        returning id, user_id
+      )
+      select i.ord, h.id as human_id,
+        (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
+         from (select id, message_type, content from chat_messages
+               where user_id = h.user_id and message_type in ('human', 'jelly')
+               order by id desc limit i.history_window) w) as history
+      from human h join input i on i.user_id = h.user_id`
+    const byOrder = new Map(rows.map((row) => [Number(row.ord), row]))
+    return turns.map((_, index) => {
+      const row = byOrder.get(index + 1)!
+      return { humanId: Number(row.human_id), history: row.history }
+    })
+  }, startTurn)
+
+  async function completeTurn({ userId, humanId, question, answer, application, toolLines }: TurnEnd): Promise<CompletedTurn> {
+    // One multi-row insert: ids follow the rows' order, so the lines come before the answer.
+    const rows = [
+      ...toolLines.map((content) => ({ user_id: userId, message_type: 'tool', content, application })),
+      { user_id: userId, message_type: 'jelly', content: answer, application },
+    ]
+    try {
+      const [row] = await sql<{ id: string }[]>`
+        with stored as (
+          insert into chat_messages ${sql(rows)}
+          returning id, message_type
+        ), pair as (
+          insert into qa (question, answer, message_id, question_id)
+          select ${question}, ${answer}, id, ${humanId} from stored where message_type = 'jelly'
+        )
+        select id from stored where message_type = 'jelly'`
+      return { messageId: Number(row.id), answer }
+    } catch (error) {
+      if ((error as { constraint_name?: string }).constraint_name !== 'qa_question_id') throw error
+      for (const line of toolLines) await addToolMessage(userId, line, application)
+      const [stored] = await sql<{ id: string; content: string }[]>`
+        select a.id, a.content from qa join chat_messages a on a.id = qa.message_id where qa.question_id = ${humanId}`
+      return { messageId: Number(stored.id), answer: stored.content }
+    }
+  }
+
+  // The turns ending at the same moment, in one insert; on any error (an answer another
+  // instance stored first among them) each is stored on its own, as completeTurn words it.
+  const completeTurns = coalesce<TurnEnd, CompletedTurn>(async (turns) => {
+    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(completeTurn))
+    const rows = turns.flatMap((turn) => [
+      ...turn.toolLines.map((content) => ({ userId: turn.userId, type: 'tool', content, application: turn.application })),
+      { userId: turn.userId, type: 'jelly', content: turn.answer, application: turn.application },
+    ])
+    const stored = await sql<{ user_id: string; id: string }[]>`
+      with input as (
+        select * from unnest(
+          ${sql.array(rows.map((row) => row.userId))}::bigint[], ${sql.array(rows.map((row) => row.type))}::text[],
+          ${sql.array(rows.map((row) => row.content))}::text[], ${sql.array(rows.map((row) => row.application))}::text[]
+        ) with ordinality as r(user_id, message_type, content, application, ord)
+      ), stored as (
+        insert into chat_messages (user_id, message_type, content, application)
+        select user_id, message_type, content, application from input order by ord
+        returning id, user_id, message_type
+      ), pairs as (
+        select * from unnest(
+          ${sql.array(turns.map((turn) => turn.userId))}::bigint[], ${sql.array(turns.map((turn) => turn.question))}::text[],
+          ${sql.array(turns.map((turn) => turn.answer))}::text[], ${sql.array(turns.map((turn) => turn.humanId))}::bigint[]
+        ) as p(user_id, question, answer, question_id)
+      ), pair as (
+        insert into qa (question, answer, message_id, question_id)
+        select p.question, p.answer, s.id, p.question_id from stored s join pairs p on p.user_id = s.user_id where s.message_type = 'jelly'
+      )
+      select user_id, id from stored where message_type = 'jelly'`
+    const byUser = new Map(stored.map((row) => [Number(row.user_id), Number(row.id)]))
+    return turns.map((turn) => ({ messageId: byUser.get(turn.userId)!, answer: turn.answer }))
+  }, completeTurn)
+
   return {
     /** The user's id by the token's hash, or undefined for a token that never sent a message; writes nothing. */
     findUser,
@@ -76,70 +285,19 @@ export function chatRepository(sql: Sql) {
       const key = hash.toString('hex')
       const cached = userIds.get(key)
       if (cached !== undefined) return cached
-      // Found or created in one round trip: a new user's first turn is one statement shorter.
-      const [row] = await sql<{ user_id: string }[]>`
-        with found as (
-          select user_id from users where token_hash = ${hash}
-        ), new_user as (
-          insert into users (token_hash) select ${hash} where not exists (select 1 from found)
-          on conflict (token_hash) do nothing
-          returning user_id
-        ), greeting as (
-          insert into chat_messages (user_id, message_type, content, application)
-          select user_id, 'jelly', ${greeting}, ${application} from new_user
-        )
-        select user_id from found union all select user_id from new_user`
-      if (row) return remember(key, Number(row.user_id))
-      // A concurrent request created the user after this statement's snapshot.
-      const [existing] = await sql<{ user_id: string }[]>`select user_id from users where token_hash = ${hash}`
-      return remember(key, Number(existing.user_id))
+      return remember(key, await ensureUsers({ key, greeting, application }))
     },
 
     /**
      * Stores the human message and returns its id with the `window` human and
      * Jelly messages before it, oldest first: one round trip at the start of
-     * every turn. With a client message id that was used before, stores nothing
-     * and returns what the earlier attempt stored (its answer, if it has one).
+     * every turn, shared with the other turns starting at the same moment. With
+     * a client message id that was used before, stores nothing and returns what
+     * the earlier attempt stored (its answer, if it has one).
      */
-    async addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
-      // Twice at most: a second read sees what a concurrent insert committed.
-      for (let attempt = 1; ; attempt++) {
-        const [row] = await sql<
-          {
-            human_id: string | null
-            earlier_id: string | null
-            earlier_content: string | null
-            answer_id: string | null
-            answer: string | null
-            history: StartedTurn['history']
-          }[]
-        >`
-          with earlier as (
-            select h.id, h.content, qa.message_id as answer_id, a.content as answer
-            from chat_messages h
-            left join qa on qa.question_id = h.id
-            left join chat_messages a on a.id = qa.message_id
-            where h.user_id = ${userId} and h.client_message_id = ${clientMessageId}
-          ), human as (
-            insert into chat_messages (user_id, message_type, content, application, client_message_id)
-            select ${userId}, 'human', ${content}, ${application}, ${clientMessageId}
-            where not exists (select 1 from earlier)
-            on conflict (user_id, client_message_id) where client_message_id is not null do nothing
-            returning id
-          )
-          select (select id from human) as human_id, e.id as earlier_id, e.content as earlier_content, e.answer_id, e.answer,
-            (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
-             from (select id, message_type, content from chat_messages
-                   where user_id = ${userId} and message_type in ('human', 'jelly') and id < coalesce(e.id, 9223372036854775807)
-                   order by id desc limit ${window}) w) as history
-          from (select 1) as one left join earlier e on true`
-        if (row.human_id !== null) return { humanId: Number(row.human_id), history: row.history }
-        // Another instance stored this client message id after our snapshot: read it again.
-        if (row.earlier_id === null && attempt === 1) continue
-        if (row.earlier_id === null) throw new Error('the human message was neither stored nor found')
-        const answer = row.answer_id === null ? undefined : { messageId: Number(row.answer_id), content: row.answer! }
-        return { humanId: Number(row.earlier_id), history: row.history, earlier: { content: row.earlier_content!, answer } }
-      }
+    addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
+      const turn = { userId, content, application, window, clientMessageId }
+      return clientMessageId === null ? startTurns(turn) : startTurn(turn)
     },
 
     /** One tool line on its own: for a turn that ends without an answer to store it with. */
@@ -152,7 +310,7 @@ export function chatRepository(sql: Sql) {
      * answered it first, that answer is returned instead (the tool lines are
      * still stored, so the transcript shows what this attempt ran).
      */
-    async completeTurn(
+    completeTurn(
       userId: number,
       humanId: number,
       question: string,
@@ -160,29 +318,7 @@ export function chatRepository(sql: Sql) {
       application: string | null,
       toolLines: readonly string[] = [],
     ): Promise<{ messageId: number; answer: string }> {
-      // One multi-row insert: ids follow the rows' order, so the lines come before the answer.
-      const rows = [
-        ...toolLines.map((content) => ({ user_id: userId, message_type: 'tool', content, application })),
-        { user_id: userId, message_type: 'jelly', content: answer, application },
-      ]
-      try {
-        const [row] = await sql<{ id: string }[]>`
-          with stored as (
-            insert into chat_messages ${sql(rows)}
-            returning id, message_type
-          ), pair as (
-            insert into qa (question, answer, message_id, question_id)
-            select ${question}, ${answer}, id, ${humanId} from stored where message_type = 'jelly'
-          )
-          select id from stored where message_type = 'jelly'`
-        return { messageId: Number(row.id), answer }
-      } catch (error) {
-        if ((error as { constraint_name?: string }).constraint_name !== 'qa_question_id') throw error
-        for (const line of toolLines) await addToolMessage(userId, line, application)
-        const [stored] = await sql<{ id: string; content: string }[]>`
-          select a.id, a.content from qa join chat_messages a on a.id = qa.message_id where qa.question_id = ${humanId}`
-        return { messageId: Number(stored.id), answer: stored.content }
-      }
+      return completeTurns({ userId, humanId, question, answer, application, toolLines })
     },
 
     /** The last `limit` messages before message id `before` (or the newest), oldest first. */
