@@ -41,6 +41,11 @@ interface NewUser {
   application: string | null
 }
 
+interface FirstTurn extends NewUser {
+  content: string
+  window: number
+}
+
 interface TurnStart {
   userId: number
   content: string
@@ -148,6 +153,60 @@ export function chatRepository(sql: Sql) {
       }),
     )
   }, ensureOne)
+
+  async function startFirstTurn(turn: FirstTurn): Promise<StartedTurn & { userId: number }> {
+    const userId = await ensureOne(turn)
+    return { userId, ...(await startTurns({ userId, content: turn.content, application: turn.application, window: turn.window, clientMessageId: null })) }
+  }
+
+  // Users not in the cache with their turns' first message: the user (and its greeting, before
+  // the message) is found or made and the message stored in one statement. A new user's history
+  // is its greeting; a known one's is read as startTurns does.
+  const startFirstTurns = coalesce<FirstTurn, StartedTurn & { userId: number }>(async (turns) => {
+    if (new Set(turns.map((turn) => turn.key)).size < turns.length) return Promise.all(turns.map(startFirstTurn))
+    const rows = await sql<{ ord: string; user_id: string | null; human_id: string | null; history: StartedTurn['history'] | null }[]>`
+      with input as (
+        select decode(key, 'hex') as token_hash, greeting, content, application, history_window, ord from unnest(
+          ${sql.array(turns.map((turn) => turn.key))}::text[], ${sql.array(turns.map((turn) => turn.greeting))}::text[],
+          ${sql.array(turns.map((turn) => turn.content))}::text[], ${sql.array(turns.map((turn) => turn.application))}::text[],
+          ${sql.array(turns.map((turn) => turn.window))}::int[]
+        ) with ordinality as i(key, greeting, content, application, history_window, ord)
+      ), found as (
+        select u.user_id, u.token_hash from users u join input i on i.token_hash = u.token_hash
+      ), new_user as (
+        insert into users (token_hash)
+        select token_hash from input where token_hash not in (select token_hash from found) order by ord
+        on conflict (token_hash) do nothing
+        returning user_id, token_hash
+      ), who as (
+        select i.*, coalesce(f.user_id, n.user_id) as user_id, n.user_id is not null as created
+        from input i left join found f on f.token_hash = i.token_hash left join new_user n on n.token_hash = i.token_hash
+      ), stored as (
+        insert into chat_messages (user_id, message_type, content, application)
+        select user_id, message_type, content, application from (
+          select user_id, 'jelly' as message_type, greeting as content, application, ord, 0 as part from who where created
+          union all
+          select user_id, 'human', content, application, ord, 1 from who where user_id is not null
+        ) as messages order by ord, part
+        returning id, user_id, message_type
+      )
+      select w.ord, w.user_id, s.id as human_id,
+        case when w.created then json_build_array(json_build_object('message_type', 'jelly', 'content', w.greeting))
+        else (select coalesce(json_agg(json_build_object('message_type', m.message_type, 'content', m.content) order by m.id), '[]'::json)
+              from (select id, message_type, content from chat_messages
+                    where user_id = w.user_id and message_type in ('human', 'jelly')
+                    order by id desc limit w.history_window) m) end as history
+      from who w left join stored s on s.user_id = w.user_id and s.message_type = 'human'`
+    const byOrder = new Map(rows.map((row) => [Number(row.ord), row]))
+    return Promise.all(
+      turns.map((turn, index) => {
+        const row = byOrder.get(index + 1)
+        // Made by another instance after this statement's snapshot: on its own, as ensureUser does.
+        if (!row || row.user_id === null || row.human_id === null) return startFirstTurn(turn)
+        return { userId: Number(row.user_id), humanId: Number(row.human_id), history: row.history! }
+      }),
+    )
+  }, startFirstTurn)
 
   async function startTurn({ userId, content, application, window, clientMessageId }: TurnStart): Promise<StartedTurn> {
     // Twice at most: a second read sees what a concurrent insert committed.
@@ -298,6 +357,31 @@ export function chatRepository(sql: Sql) {
     addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
       const turn = { userId, content, application, window, clientMessageId }
       return clientMessageId === null ? startTurns(turn) : startTurn(turn)
+    },
+
+    /**
+     * The start of a turn from the user's token: ensureUser then addHumanMessage,
+     * except that a user not in the cache and a turn without a client message id
+     * take one round trip for both (a new conversation's first message).
+     */
+    async startTurn(
+      userToken: string,
+      greeting: string,
+      content: string,
+      application: string | null,
+      window: number,
+      clientMessageId: string | null = null,
+    ): Promise<StartedTurn & { userId: number }> {
+      const key = hashToken(userToken).toString('hex')
+      const cached = userIds.get(key)
+      if (cached === undefined && clientMessageId === null) {
+        const started = await startFirstTurns({ key, greeting, content, application, window })
+        remember(key, started.userId)
+        return started
+      }
+      const userId = cached ?? remember(key, await ensureUsers({ key, greeting, application }))
+      const turn = { userId, content, application, window, clientMessageId }
+      return { userId, ...(await (clientMessageId === null ? startTurns(turn) : startTurn(turn))) }
     },
 
     /** One tool line on its own: for a turn that ends without an answer to store it with. */

@@ -148,16 +148,14 @@ export function createChatService({
     // The whole turn, storage included: a database that hangs cannot hold it longer.
     const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
-    let userId: number
-    let stored: Awaited<ReturnType<ChatRepository['addHumanMessage']>>
+    let stored: Awaited<ReturnType<ChatRepository['startTurn']>>
     try {
-      userId = await bounded(repository.ensureUser(userToken, GREETING, application))
-      stored = await bounded(repository.addHumanMessage(userId, message, application, historyWindow, clientMessageId ?? null))
+      stored = await bounded(repository.startTurn(userToken, GREETING, message, application, historyWindow, clientMessageId ?? null))
     } catch (error) {
       turnDeadline.release()
       throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
     }
-    const { humanId, history, earlier } = stored
+    const { userId, humanId, history, earlier } = stored
     const turnLog = log.child({ userId, application, transport })
     if (earlier && earlier.content !== message) {
       turnDeadline.release()

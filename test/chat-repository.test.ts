@@ -117,3 +117,50 @@ t.test('the same user twice at one moment (not through the turn queue): both sto
     [GREETING, 'one', 'two'],
   )
 })
+
+t.test('startTurn: a burst of first messages, new users and known ones not in the cache, in one statement', async (t) => {
+  const { db, repository, counted } = await repositoryOnFreshDatabase(t)
+  const known = await repository.ensureUser('known', GREETING, null)
+  const first = await repository.startTurn('known', GREETING, 'an old question', null, 10)
+  await repository.completeTurn(known, first.humanId, 'an old question', 'an old answer', null)
+  // A second repository over the same database has an empty cache, as after a restart.
+  const restarted = chatRepository(db.sql)
+  const tokens = ['known', ...Array.from({ length: USERS }, (_, index) => `new-${index}`)]
+
+  const started = await counted(() => Promise.all(tokens.map((token, index) => restarted.startTurn(token, GREETING, `question ${index}`, application(index), 10))))
+  t.equal(started.statements, 1, 'users, greetings and messages in one statement')
+  t.equal(started.result[0].userId, known, 'the known token is its old user')
+  t.same(
+    started.result[0].history,
+    [
+      { message_type: 'jelly', content: GREETING },
+      { message_type: 'human', content: 'an old question' },
+      { message_type: 'jelly', content: 'an old answer' },
+    ],
+    'with its history',
+  )
+  t.equal(new Set(started.result.map((turn) => turn.userId)).size, tokens.length, 'a user each')
+  for (const [index, turn] of started.result.entries()) {
+    if (index === 0) continue
+    t.same(turn.history, [{ message_type: 'jelly', content: GREETING }], `new user ${index}: the greeting is its history`)
+    const stored = await restarted.history(turn.userId, 10)
+    t.same(
+      stored.map((message) => [message.message_type, message.content, message.application]),
+      [
+        ['jelly', GREETING, application(index)],
+        ['human', `question ${index}`, application(index)],
+      ],
+      `new user ${index}: greeting, then the question`,
+    )
+    t.equal(stored[1].id, turn.humanId, `new user ${index}: the question's id is returned`)
+  }
+  t.same(
+    await Promise.all(tokens.map((token) => restarted.findUser(token))),
+    started.result.map((turn) => turn.userId),
+    'found by their tokens',
+  )
+
+  const again = await counted(() => restarted.startTurn('new-1', GREETING, 'with an id', null, 10, 'client-1'))
+  t.equal(again.result.userId, started.result[2].userId, 'a client message id takes the one-by-one path, for the same user')
+  t.equal((await restarted.startTurn('new-1', GREETING, 'with an id', null, 10, 'client-1')).humanId, again.result.humanId, 'and is found again')
+})
