@@ -1,4 +1,5 @@
 // Every query the chat service needs, as plain functions over one Sql.
+import type postgres from 'postgres'
 import type { Sql } from './connect.ts'
 import { coalesce } from './coalesce.ts'
 import { hashToken } from './token-hash.ts'
@@ -101,8 +102,16 @@ export function chatRepository(sql: Sql) {
               values (${userId}, 'tool', ${content}, ${application})`
   }
 
+  // The `window` human and Jelly messages before a turn's message, oldest first, as JSON: what
+  // the model sees. The same subquery in each statement that starts turns; values or columns.
+  const recentMessages = (userId: number | postgres.Helper<string>, window: number | postgres.Helper<string>, before = sql``) => sql`
+    (select coalesce(json_agg(json_build_object('message_type', recent.message_type, 'content', recent.content) order by recent.id), '[]'::json)
+     from (select id, message_type, content from chat_messages
+           where user_id = ${userId} and message_type in ('human', 'jelly') ${before}
+           order by id desc limit ${window}) recent)`
+
   // Found or created in one round trip: a new user's first turn is one statement shorter.
-  async function ensureOne({ key, greeting, application }: NewUser): Promise<number> {
+  async function ensureUserAlone({ key, greeting, application }: NewUser): Promise<number> {
     const hash = Buffer.from(key, 'hex')
     const [row] = await sql<{ user_id: string }[]>`
       with found as (
@@ -122,8 +131,8 @@ export function chatRepository(sql: Sql) {
     return Number(existing.user_id)
   }
 
-  async function startFirstTurn(turn: FirstTurn): Promise<StartedTurn & { userId: number }> {
-    const userId = await ensureOne(turn)
+  async function startFirstTurnAlone(turn: FirstTurn): Promise<StartedTurn & { userId: number }> {
+    const userId = await ensureUserAlone(turn)
     return { userId, ...(await startTurns({ userId, content: turn.content, application: turn.application, window: turn.window, clientMessageId: null })) }
   }
 
@@ -131,7 +140,7 @@ export function chatRepository(sql: Sql) {
   // the message) is found or made and the message stored in one statement. A new user's history
   // is its greeting; a known one's is read as startTurns does.
   const startFirstTurns = coalesce<FirstTurn, StartedTurn & { userId: number }>(async (turns) => {
-    if (new Set(turns.map((turn) => turn.key)).size < turns.length) return Promise.all(turns.map(startFirstTurn))
+    if (new Set(turns.map((turn) => turn.key)).size < turns.length) return Promise.all(turns.map(startFirstTurnAlone))
     const rows = await sql<{ ord: string; user_id: string | null; human_id: string | null; history: StartedTurn['history'] | null }[]>`
       with input as (
         select decode(key, 'hex') as token_hash, greeting, content, application, history_window, ord from unnest(
@@ -160,23 +169,20 @@ export function chatRepository(sql: Sql) {
       )
       select w.ord, w.user_id, s.id as human_id,
         case when w.created then json_build_array(json_build_object('message_type', 'jelly', 'content', w.greeting))
-        else (select coalesce(json_agg(json_build_object('message_type', m.message_type, 'content', m.content) order by m.id), '[]'::json)
-              from (select id, message_type, content from chat_messages
-                    where user_id = w.user_id and message_type in ('human', 'jelly')
-                    order by id desc limit w.history_window) m) end as history
+        else ${recentMessages(sql('w.user_id'), sql('w.history_window'))} end as history
       from who w left join stored s on s.user_id = w.user_id and s.message_type = 'human'`
     const byOrder = new Map(rows.map((row) => [Number(row.ord), row]))
     return Promise.all(
       turns.map((turn, index) => {
         const row = byOrder.get(index + 1)
         // Made by another instance after this statement's snapshot: on its own, as ensureUser does.
-        if (!row || row.user_id === null || row.human_id === null) return startFirstTurn(turn)
+        if (!row || row.user_id === null || row.human_id === null) return startFirstTurnAlone(turn)
         return { userId: Number(row.user_id), humanId: Number(row.human_id), history: row.history! }
       }),
     )
-  }, startFirstTurn)
+  }, startFirstTurnAlone)
 
-  async function startTurn({ userId, content, application, window, clientMessageId }: TurnStart): Promise<StartedTurn> {
+  async function startTurnAlone({ userId, content, application, window, clientMessageId }: TurnStart): Promise<StartedTurn> {
     // Twice at most: a second read sees what a concurrent insert committed.
     for (let attempt = 1; ; attempt++) {
       const [row] = await sql<
@@ -203,10 +209,7 @@ export function chatRepository(sql: Sql) {
           returning id
         )
         select (select id from human) as human_id, e.id as earlier_id, e.content as earlier_content, e.answer_id, e.answer,
-          (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
-           from (select id, message_type, content from chat_messages
-                 where user_id = ${userId} and message_type in ('human', 'jelly') and id < coalesce(e.id, 9223372036854775807)
-                 order by id desc limit ${window}) w) as history
+          ${recentMessages(userId, window, sql`and id < coalesce(e.id, 9223372036854775807)`)} as history
         from (select 1) as one left join earlier e on true`
       if (row.human_id !== null) return { humanId: Number(row.human_id), history: row.history }
       // Another instance stored this client message id after our snapshot: read it again.
@@ -219,7 +222,7 @@ export function chatRepository(sql: Sql) {
 
   // Turns without a client message id: nothing to look up first, so many start in one insert.
   const startTurns = coalesce<TurnStart, StartedTurn>(async (turns) => {
-    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(startTurn))
+    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(startTurnAlone))
     const rows = await sql<{ ord: string; human_id: string; history: StartedTurn['history'] }[]>`
       with input as (
         select * from unnest(
@@ -232,19 +235,16 @@ export function chatRepository(sql: Sql) {
         returning id, user_id
       )
       select i.ord, h.id as human_id,
-        (select coalesce(json_agg(json_build_object('message_type', w.message_type, 'content', w.content) order by w.id), '[]'::json)
-         from (select id, message_type, content from chat_messages
-               where user_id = h.user_id and message_type in ('human', 'jelly')
-               order by id desc limit i.history_window) w) as history
+        ${recentMessages(sql('h.user_id'), sql('i.history_window'))} as history
       from human h join input i on i.user_id = h.user_id`
     const byOrder = new Map(rows.map((row) => [Number(row.ord), row]))
     return turns.map((_, index) => {
       const row = byOrder.get(index + 1)!
       return { humanId: Number(row.human_id), history: row.history }
     })
-  }, startTurn)
+  }, startTurnAlone)
 
-  async function completeTurn({ userId, humanId, question, answer, application, toolLines }: TurnEnd): Promise<CompletedTurn> {
+  async function completeTurnAlone({ userId, humanId, question, answer, application, toolLines }: TurnEnd): Promise<CompletedTurn> {
     // One multi-row insert: ids follow the rows' order, so the lines come before the answer.
     const rows = [
       ...toolLines.map((content) => ({ user_id: userId, message_type: 'tool', content, application })),
@@ -271,9 +271,9 @@ export function chatRepository(sql: Sql) {
   }
 
   // The turns ending at the same moment, in one insert; on any error (an answer another
-  // instance stored first among them) each is stored on its own, as completeTurn words it.
+  // instance stored first among them) each is stored on its own, as completeTurnAlone words it.
   const completeTurns = coalesce<TurnEnd, CompletedTurn>(async (turns) => {
-    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(completeTurn))
+    if (new Set(turns.map((turn) => turn.userId)).size < turns.length) return Promise.all(turns.map(completeTurnAlone))
     const rows = turns.flatMap((turn) => [
       ...turn.toolLines.map((content) => ({ userId: turn.userId, type: 'tool', content, application: turn.application })),
       { userId: turn.userId, type: 'jelly', content: turn.answer, application: turn.application },
@@ -300,7 +300,7 @@ export function chatRepository(sql: Sql) {
       select user_id, id from stored where message_type = 'jelly'`
     const byUser = new Map(stored.map((row) => [Number(row.user_id), Number(row.id)]))
     return turns.map((turn) => ({ messageId: byUser.get(turn.userId)!, answer: turn.answer }))
-  }, completeTurn)
+  }, completeTurnAlone)
 
   return {
     /** The user's id by the token's hash, or undefined for a token that never sent a message; writes nothing. */
@@ -312,25 +312,16 @@ export function chatRepository(sql: Sql) {
       const key = hash.toString('hex')
       const cached = userIds.get(key)
       if (cached !== undefined) return cached
-      return remember(key, await ensureOne({ key, greeting, application }))
+      return remember(key, await ensureUserAlone({ key, greeting, application }))
     },
 
     /**
-     * Stores the human message and returns its id with the `window` human and
-     * Jelly messages before it, oldest first: one round trip at the start of
-     * every turn, shared with the other turns starting at the same moment. With
-     * a client message id that was used before, stores nothing and returns what
-     * the earlier attempt stored (its answer, if it has one).
-     */
-    addHumanMessage(userId: number, content: string, application: string | null, window: number, clientMessageId: string | null = null): Promise<StartedTurn> {
-      const turn = { userId, content, application, window, clientMessageId }
-      return clientMessageId === null ? startTurns(turn) : startTurn(turn)
-    },
-
-    /**
-     * The start of a turn from the user's token: ensureUser then addHumanMessage,
-     * except that a user not in the cache and a turn without a client message id
-     * take one round trip for both (a new conversation's first message).
+     * The start of a turn: finds or makes the user (with Jelly's greeting), stores
+     * the human message and returns its id with the `window` human and Jelly
+     * messages before it, oldest first. One round trip, shared with the other turns
+     * starting at the same moment; a user not in the cache costs a second one only
+     * with a client message id. With a client message id that was used before,
+     * stores nothing and returns what the earlier attempt stored (its answer, if it has one).
      */
     async startTurn(
       userToken: string,
@@ -347,9 +338,9 @@ export function chatRepository(sql: Sql) {
         remember(key, started.userId)
         return started
       }
-      const userId = cached ?? remember(key, await ensureOne({ key, greeting, application }))
+      const userId = cached ?? remember(key, await ensureUserAlone({ key, greeting, application }))
       const turn = { userId, content, application, window, clientMessageId }
-      return { userId, ...(await (clientMessageId === null ? startTurns(turn) : startTurn(turn))) }
+      return { userId, ...(await (clientMessageId === null ? startTurns(turn) : startTurnAlone(turn))) }
     },
 
     /** One tool line on its own: for a turn that ends without an answer to store it with. */

@@ -37,7 +37,7 @@ t.test('a burst of turns for known users: their messages in one statement, their
   t.equal(new Set(users.result).size, USERS, 'a user each')
   t.same(await Promise.all(tokens.map((token) => repository.findUser(token))), users.result, 'found again by their tokens')
 
-  const started = await counted(() => Promise.all(users.result.map((userId, index) => repository.addHumanMessage(userId, `question ${index}`, application(index), 10))))
+  const started = await counted(() => Promise.all(tokens.map((token, index) => repository.startTurn(token, GREETING, `question ${index}`, application(index), 10))))
   t.equal(started.statements, 1, 'the human messages in one statement')
   for (const turn of started.result) t.same(turn.history, [{ message_type: 'jelly', content: GREETING }], 'each history is its own greeting')
 
@@ -74,7 +74,7 @@ t.test('a burst of turns for known users: their messages in one statement, their
     t.equal(pair.message_id, completed.result[index].messageId, `pair ${index}: linked to its answer`)
   }
 
-  const second = await counted(() => Promise.all(users.result.map((userId, index) => repository.addHumanMessage(userId, `again ${index}`, null, 2))))
+  const second = await counted(() => Promise.all(tokens.map((token, index) => repository.startTurn(token, GREETING, `again ${index}`, null, 2))))
   t.equal(second.statements, 1)
   second.result.forEach((turn, index) =>
     t.same(
@@ -90,8 +90,8 @@ t.test('a burst of turns for known users: their messages in one statement, their
 
 t.test('a turn answered before, ending with others: it gets the earlier answer, the others are stored', async (t) => {
   const { repository } = await repositoryOnFreshDatabase(t)
-  const users = await Promise.all(['a', 'b', 'c'].map((token) => repository.ensureUser(token, GREETING, null)))
-  const turns = await Promise.all(users.map((userId) => repository.addHumanMessage(userId, 'same question', null, 10)))
+  const turns = await Promise.all(['a', 'b', 'c'].map((token) => repository.startTurn(token, GREETING, 'same question', null, 10)))
+  const users = turns.map((turn) => turn.userId)
   const first = await repository.completeTurn(users[0], turns[0].humanId, 'same question', 'the first answer', null)
 
   const together = await Promise.all(
@@ -111,7 +111,7 @@ t.test('a turn answered before, ending with others: it gets the earlier answer, 
 t.test('the same user twice at one moment (not through the turn queue): both stored, in call order', async (t) => {
   const { repository } = await repositoryOnFreshDatabase(t)
   const userId = await repository.ensureUser('twice', GREETING, null)
-  const [one, two] = await Promise.all([repository.addHumanMessage(userId, 'one', null, 10), repository.addHumanMessage(userId, 'two', null, 10)])
+  const [one, two] = await Promise.all([repository.startTurn('twice', GREETING, 'one', null, 10), repository.startTurn('twice', GREETING, 'two', null, 10)])
   t.ok(one.humanId < two.humanId)
   t.same(
     (await repository.history(userId, 10)).map((message) => message.content),
