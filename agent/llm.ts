@@ -11,6 +11,7 @@ import { buildMessages } from './prompt.ts'
 import { createToolRunner, type ToolCall, type ToolRunner } from './run-tool-calls.ts'
 import { createTokenBuffer } from './token-buffer.ts'
 import { readCompletionStream } from './completion-stream.ts'
+import { createProviderHttp } from './provider-http.ts'
 import { deadline } from '../lib/deadline.ts'
 
 export interface LlmAgentOptions {
@@ -44,7 +45,8 @@ class ProviderFailure extends Error {}
 const JSON_BODY = { 'content-type': 'application/json' }
 
 export function createLlmAgent(options: LlmAgentOptions): Agent {
-  const client = new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseUrl, maxRetries: 0 })
+  const http = createProviderHttp()
+  const client = new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseUrl, maxRetries: 0, fetch: http.fetch })
   const toolSpecs: ChatCompletionTool[] = options.tools.map((tool) => ({
     type: 'function',
     function: { name: tool.name, description: tool.description, parameters: tool.parameters as unknown as Record<string, unknown> },
@@ -181,12 +183,14 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
   async function readStream(messages: ChatCompletionMessageParam[], withTools: boolean, signal: AbortSignal, onToken: (token: string) => void): Promise<StepResult> {
     options.trace?.({ type: 'llm_request', model: options.model, withTools, messages })
     // The SDK sends a string body as it is; the parameters still tell it to read a stream.
-    const body = `${withTools ? bodyStart.withTools : bodyStart.withoutTools}${JSON.stringify(messages)}}`
-    const response = await client.chat.completions.create({ ...requestParams(withTools), messages }, { signal, body, headers: JSON_BODY }).asResponse()
+    const requestBody = `${withTools ? bodyStart.withTools : bodyStart.withoutTools}${JSON.stringify(messages)}}`
+    const response = await client.chat.completions.create({ ...requestParams(withTools), messages }, { signal, body: requestBody, headers: JSON_BODY }).asResponse()
     let content = ''
     const calls: ToolCall[] = []
     const usage: Usage = { promptTokens: 0, completionTokens: 0 }
-    await readCompletionStream(response, signal, (chunk) => {
+    const answer = http.bodyOf(response)
+    if (!answer) throw new APIError(response.status, undefined, 'the provider sent a stream without a body', response.headers)
+    await readCompletionStream(answer, response.headers, signal, (chunk) => {
       if (chunk.usage) {
         usage.promptTokens = chunk.usage.prompt_tokens
         usage.completionTokens = chunk.usage.completion_tokens

@@ -27,7 +27,7 @@ const LOADS = {
 } as const
 type Load = keyof typeof LOADS
 // BENCH_LOADS=instant measures one load only (and skips the start-up figure); BENCH_PROF=DIR writes
-// the project server's CPU profiles (every thread, the embedded database's worker too) into DIR.
+// each target's CPU profiles (every thread, the embedded database's worker too) into DIR/project and DIR/baseline.
 const MEASURED = (process.env.BENCH_LOADS?.split(',') ?? Object.keys(LOADS)) as Load[]
 const PROFILE_DIR = process.env.BENCH_PROF
 // BENCH_AGAINST=DIR puts a built checkout of the project in DIR in the baseline's place, with
@@ -59,6 +59,8 @@ interface Measured {
   cpuMs: number
   peakRssMb: number
   promptTokens: number
+  /** Socket.IO events the server sent, all turns together: tool_start, answer tokens, final_message. */
+  events: number
 }
 
 const cleanUp: (() => Promise<unknown>)[] = []
@@ -69,7 +71,9 @@ try {
   cleanUp.push(() => rm(dataDir, { recursive: true, force: true }))
   const env = { OPENAI_BASE_URL: provider.url, OPENAI_API_KEY: 'bench', HOST: '127.0.0.1' }
   const command = await projectCommand()
-  const project = PROFILE_DIR ? [command[0], '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, ...command.slice(1)] : command
+  const profiled = (command: string[], name: Target['name']) =>
+    PROFILE_DIR ? [command[0], '--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`, ...command.slice(1)] : command
+  const project = profiled(command, 'project')
   const targets = [
     AGAINST
       ? await startTarget(
@@ -78,7 +82,7 @@ try {
           { ...env, ...NO_LIMITS, DATA_DIR: await mkdtemp(join(tmpdir(), 'jelly-against-')), LOG_LEVEL: 'info' },
           AGAINST,
         )
-      : await startTarget('baseline', await baselineCommand(command), env),
+      : await startTarget('baseline', profiled(await baselineCommand(command), 'baseline'), env),
     await startTarget('project', project, { ...env, ...NO_LIMITS, DATA_DIR: dataDir, LOG_LEVEL: 'info' }),
   ]
   const oneToolTurn = new Map<string, number>()
@@ -118,6 +122,7 @@ async function runLoad(target: Target, load: Load, shape: { conversations: numbe
   const latencies: number[] = []
   const firstTokens: number[] = []
   let failed = 0
+  let events = 0
   const started = performance.now()
   await Promise.all(
     sockets.map(async (socket, i) => {
@@ -126,6 +131,7 @@ async function runLoad(target: Target, load: Load, shape: { conversations: numbe
         if (!result.ok) failed++
         latencies.push(result.ms)
         firstTokens.push(result.firstTokenMs)
+        events += result.events
       }
     }),
   )
@@ -133,25 +139,30 @@ async function runLoad(target: Target, load: Load, shape: { conversations: numbe
   clearInterval(sampler)
   const cpuMs = treeCpuMs(pid) - cpuBefore
   sockets.forEach((socket) => socket.close())
-  return { turns: latencies.length, failed, seconds, latencies, firstTokens, cpuMs, peakRssMb, promptTokens: 0 }
+  return { turns: latencies.length, failed, seconds, latencies, firstTokens, cpuMs, peakRssMb, promptTokens: 0, events }
 }
 
-function turn(socket: Socket, userToken: string): Promise<{ ok: boolean; ms: number; firstTokenMs: number }> {
+function turn(socket: Socket, userToken: string): Promise<{ ok: boolean; ms: number; firstTokenMs: number; events: number }> {
   return new Promise((resolve) => {
     const started = performance.now()
     let firstTokenMs = NaN
     let toolSeen = false
     let inOrder = true
     let tokens = ''
-    const onTool = () => (toolSeen = true)
+    let events = 1
+    const onTool = () => {
+      toolSeen = true
+      events++
+    }
     const onToken = ({ token }: { token: string }) => {
+      events++
       if (!tokens) firstTokenMs = performance.now() - started
       if (!toolSeen) inOrder = false
       tokens += token
     }
     const finish = (ok: boolean) => {
       socket.off('tool_start', onTool).off('final_answer_token', onToken).off('final_message', onFinal).off('error', onError)
-      resolve({ ok, ms: performance.now() - started, firstTokenMs })
+      resolve({ ok, ms: performance.now() - started, firstTokenMs, events })
     }
     const onFinal = ({ message }: { message: string }) => finish(inOrder && tokens === message && message === BENCH_ANSWER)
     const onError = () => finish(false)
@@ -169,6 +180,7 @@ function printTable(results: Map<string, Measured[]>, oneToolTurn: Map<string, n
     ['server CPU ms/turn', (m) => m.cpuMs / m.turns, 2],
     ['peak RSS MB', (m) => m.peakRssMb, 0],
     ['prompt tokens/turn', (m) => m.promptTokens / m.turns, 0],
+    ['events sent/turn', (m) => m.events / m.turns, 1],
     ['turns lost/errored/disordered', (m) => m.failed, 0],
   ]
   const merged = (list: Measured[]): Measured => ({
@@ -180,6 +192,7 @@ function printTable(results: Map<string, Measured[]>, oneToolTurn: Map<string, n
     cpuMs: sum(list.map((m) => m.cpuMs)),
     peakRssMb: Math.max(...list.map((m) => m.peakRssMb)),
     promptTokens: sum(list.map((m) => m.promptTokens)),
+    events: sum(list.map((m) => m.events)),
   })
   if (AGAINST) console.log(`baseline: the project built in ${AGAINST}, not the relay`)
   console.log(`| load | figure | baseline | project | project / baseline |`)

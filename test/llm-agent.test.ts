@@ -12,7 +12,7 @@ import { startFakeOpenAI, type Script } from './fakes/openai.ts'
 const log = pino({ level: 'silent' })
 const PRICES = { 'gpt-4o-mini': { input: 0.15, output: 0.6 } }
 
-async function agentWith(t: Test, script: Script, options: { maxToolRounds?: number; requestTimeoutMs?: number } = {}) {
+async function agentWith(t: Test, script: Script, options: { maxToolRounds?: number; requestTimeoutMs?: number; log?: pino.Logger } = {}) {
   const fake = await startFakeOpenAI(script)
   t.teardown(() => fake.close())
   const tools = [mathTool]
@@ -33,9 +33,15 @@ async function agentWith(t: Test, script: Script, options: { maxToolRounds?: num
   return { fake, agent }
 }
 
-async function run(agent: Awaited<ReturnType<typeof agentWith>>['agent'], message: string) {
+async function run(agent: Awaited<ReturnType<typeof agentWith>>['agent'], message: string, turnLog = log) {
   const events: AgentEvent[] = []
-  const result = await agent.run({ message, history: [{ role: 'jelly', content: 'Hi!' }], signal: AbortSignal.timeout(10_000), log, emit: (event) => events.push(event) })
+  const result = await agent.run({
+    message,
+    history: [{ role: 'jelly', content: 'Hi!' }],
+    signal: AbortSignal.timeout(10_000),
+    log: turnLog,
+    emit: (event) => events.push(event),
+  })
   return { result, events, tokens: events.flatMap((event) => (event.type === 'token' ? [event.token] : [])).join('') }
 }
 
@@ -140,4 +146,39 @@ t.test('a stream that stalls inside a tool call times out and is retried; no too
     [true],
   )
   t.equal(fake.requests.length, 3)
+})
+
+// The provider's HTTP client (agent/provider-http.ts) under the SDK: what it must carry over from the response.
+function capturedLog() {
+  const lines: Record<string, unknown>[] = []
+  return { lines, log: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }) }
+}
+
+t.test("an error status keeps the provider's message and headers: the retry waits the hinted 10 ms", async (t) => {
+  const { lines, log: turnLog } = capturedLog()
+  const { agent } = await agentWith(t, (_request, call) => (call === 0 ? { status: 503 } : { content: 'Back again 🐙' }))
+  const { result } = await run(agent, 'hello', turnLog)
+  t.equal(result.answer, 'Back again 🐙')
+  t.match(lines, [{ msg: 'LLM call failed; retrying', status: 503, delayMs: 10 }])
+})
+
+t.test("a refused call ends the turn offline, logged with the provider's own error message", async (t) => {
+  const { lines, log: turnLog } = capturedLog()
+  const { agent } = await agentWith(t, () => ({ status: 401 }))
+  const { result } = await run(agent, 'what is 1 + 1', turnLog)
+  t.equal(result.mode, 'fallback')
+  t.match(
+    lines.find((line) => line.msg === 'LLM provider failed'),
+    { err: { message: /scripted 401/ } },
+  )
+})
+
+t.test('every answer is read to its end, so one connection serves turn after turn', async (t) => {
+  const { fake, agent } = await agentWith(t, (_request, call) =>
+    call % 2 === 0 ? { toolCalls: [{ name: 'calculator', arguments: '{"expression":"2+2"}' }] } : { content: 'Four, as always 🌊' },
+  )
+  for (let turn = 0; turn < 3; turn++) t.equal((await run(agent, 'what is 2 + 2')).result.answer, 'Four, as always 🌊')
+  t.equal(fake.requests.length, 6)
+  // A second one when the answer's request goes out before the tool call's connection is back in the pool; unread bodies would need six.
+  t.ok(fake.connections <= 2, `${fake.connections} connections for 6 requests`)
 })

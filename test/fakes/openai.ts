@@ -43,13 +43,15 @@ export interface FakeOpenAI {
   timings: { lastUser: string; ms: number }[]
   /** Milliseconds the fake spent waiting on purpose (delayMs), summed. */
   delayedMs: number
+  /** TCP connections clients opened to the fake. */
+  connections: number
   close(): Promise<void>
 }
 
 export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = []
   const timings: FakeOpenAI['timings'] = []
-  const state = { delayedMs: 0 }
+  const state = { delayedMs: 0, connections: 0 }
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
       res.writeHead(500, { 'content-type': 'application/json' })
@@ -81,6 +83,7 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
     return complete(res, request.model, reply)
   }
 
+  server.on('connection', () => state.connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
@@ -89,6 +92,9 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
     timings,
     get delayedMs() {
       return state.delayedMs
+    },
+    get connections() {
+      return state.connections
     },
     close: () =>
       new Promise((resolve) => {

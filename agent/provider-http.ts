@@ -1,0 +1,41 @@
+// The provider's HTTP client under the openai SDK (its `fetch` option): undici's
+// request() with the answer's body left a Node stream. Node's fetch hands every
+// network read through web streams; for a streamed answer that was most of a
+// call's CPU (measured against the fake provider, 4-character pieces: ~1.9 against
+// ~1.1 ms a call), and a turn makes two calls. The SDK still builds the request,
+// applies the signal and turns statuses and connection errors into its errors.
+import type { Readable } from 'node:stream'
+import { Agent, request } from 'undici'
+
+export interface ProviderHttp {
+  fetch: typeof fetch
+  /** A successful response's body as text, as it arrives; undefined for a response this client did not make. */
+  bodyOf(response: Response): Readable | undefined
+}
+
+export function createProviderHttp(): ProviderHttp {
+  const dispatcher = new Agent()
+  const bodies = new WeakMap<Response, Readable>()
+
+  const providerFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const reply = await request(String(input), {
+      method: (init.method ?? 'GET') as 'POST',
+      headers: Object.fromEntries(new Headers(init.headers)),
+      body: init.body as string | undefined,
+      signal: init.signal ?? undefined,
+      dispatcher,
+    })
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(reply.headers)) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one)
+    }
+    // An error's body is small and the SDK reads it as text for its message.
+    if (reply.statusCode >= 300) return new Response((await reply.body.text()) || null, { status: reply.statusCode, headers })
+    const response = new Response(null, { status: reply.statusCode, headers })
+    reply.body.setEncoding('utf8')
+    bodies.set(response, reply.body)
+    return response
+  }
+
+  return { fetch: providerFetch as typeof fetch, bodyOf: (response) => bodies.get(response) }
+}
