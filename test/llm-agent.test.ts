@@ -154,6 +154,13 @@ function capturedLog() {
   return { lines, log: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }) }
 }
 
+t.test('the provider gets the API key as a bearer token and the request as JSON', async (t) => {
+  const { fake, agent } = await agentWith(t, () => ({ content: 'Hello 🪼' }))
+  await run(agent, 'hi')
+  t.match(fake.headers[0], { authorization: 'Bearer sk-test', 'content-type': 'application/json' })
+  t.equal(fake.requests[0].messages.at(-1)?.content, 'hi')
+})
+
 t.test("an error status keeps the provider's message and headers: the retry waits the hinted 10 ms", async (t) => {
   const { lines, log: turnLog } = capturedLog()
   const { agent } = await agentWith(t, (_request, call) => (call === 0 ? { status: 503 } : { content: 'Back again 🐙' }))

@@ -1,7 +1,7 @@
 // A scripted OpenAI-compatible chat server on 127.0.0.1 that speaks the real
 // streaming format (SSE chat.completion.chunk, tool_calls deltas, [DONE]), so
 // the real `openai` SDK inside the server talks to it as to the real thing.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface FakeToolCall {
@@ -39,6 +39,8 @@ export interface FakeOpenAI {
   /** Base URL for OPENAI_BASE_URL (ends with /v1). */
   url: string
   requests: ChatRequest[]
+  /** Each request's HTTP headers, in the order of `requests`. */
+  headers: IncomingHttpHeaders[]
   /** Per request: the last user message and the milliseconds the fake spent on it. */
   timings: { lastUser: string; ms: number }[]
   /** Milliseconds the fake spent waiting on purpose (delayMs), summed. */
@@ -50,6 +52,7 @@ export interface FakeOpenAI {
 
 export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = []
+  const headers: IncomingHttpHeaders[] = []
   const timings: FakeOpenAI['timings'] = []
   const state = { delayedMs: 0, connections: 0 }
   const server = createServer((req, res) => {
@@ -68,6 +71,7 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
     const started = performance.now()
     const request = JSON.parse(body) as ChatRequest
     requests.push(request)
+    headers.push(req.headers)
     res.on('finish', () => timings.push({ lastUser: String(request.messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''), ms: performance.now() - started }))
     const reply = await script(request, requests.length - 1)
     if (reply.delayMs) {
@@ -89,6 +93,7 @@ export async function startFakeOpenAI(script: Script): Promise<FakeOpenAI> {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    headers,
     timings,
     get delayedMs() {
       return state.delayedMs
