@@ -5,7 +5,7 @@
 // ~1.1 ms a call), and a turn makes two calls. The SDK still builds the request,
 // applies the signal and turns statuses and connection errors into its errors.
 import type { Readable } from 'node:stream'
-import { Agent, request } from 'undici'
+import { Agent, request, type Dispatcher } from 'undici'
 
 export interface ProviderHttp {
   fetch: typeof fetch
@@ -17,9 +17,10 @@ export function createProviderHttp(): ProviderHttp {
   const dispatcher = new Agent()
   const bodies = new WeakMap<Response, Readable>()
 
-  const providerFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const reply = await request(String(input), {
-      method: (init.method ?? 'GET') as 'POST',
+  // The SDK calls it with the URL as a string and a string body (agent/llm.ts serialises it).
+  const providerFetch = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const reply = await request(url, {
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: Object.fromEntries(new Headers(init.headers)),
       body: init.body as string | undefined,
       signal: init.signal ?? undefined,
