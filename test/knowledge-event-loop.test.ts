@@ -18,7 +18,8 @@ const log = pino({ level: 'silent' })
 const corpus = fileURLToPath(new URL('../../shared/corpus/defichainwiki/en', import.meta.url))
 const MAX_MESSAGE_CHARS = 4000
 const MAX_BLOCK_MS = 50
-const TRIES = 6
+// Enough that one try finds the cores free while tap runs other files beside this one.
+const TRIES = 12
 
 t.test('a 4,000-character message of wiki words blocks the event loop for less than 50 ms', async (t) => {
   const db = await connectDatabase({ dataDir: await freshMigratedDataDir() })
