@@ -188,9 +188,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     let content = ''
     const calls: ToolCall[] = []
     const usage: Usage = { promptTokens: 0, completionTokens: 0 }
-    const answer = http.bodyOf(response)
-    if (!answer) throw new APIError(response.status, undefined, 'the provider sent a stream without a body', response.headers)
-    await readCompletionStream(answer, response.headers, signal, (chunk) => {
+    await readCompletionStream(http.bodyOf(response), response.headers, signal, (chunk) => {
       if (chunk.usage) {
         usage.promptTokens = chunk.usage.prompt_tokens
         usage.completionTokens = chunk.usage.completion_tokens

@@ -9,8 +9,8 @@ import { Agent, request, type Dispatcher } from 'undici'
 
 export interface ProviderHttp {
   fetch: typeof fetch
-  /** A successful response's body as text, as it arrives; undefined for a response this client did not make. */
-  bodyOf(response: Response): Readable | undefined
+  /** A successful response's body as text, as it arrives. */
+  bodyOf(response: Response): Readable
 }
 
 export function createProviderHttp(): ProviderHttp {
@@ -27,9 +27,7 @@ export function createProviderHttp(): ProviderHttp {
       dispatcher,
     })
     const headers = new Headers()
-    for (const [name, value] of Object.entries(reply.headers)) {
-      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one)
-    }
+    for (const [name, value] of Object.entries(reply.headers)) for (const one of [value ?? []].flat()) headers.append(name, one)
     // An error's body is small and the SDK reads it as text for its message.
     if (reply.statusCode >= 300) return new Response((await reply.body.text()) || null, { status: reply.statusCode, headers })
     const response = new Response(null, { status: reply.statusCode, headers })
@@ -38,5 +36,12 @@ export function createProviderHttp(): ProviderHttp {
     return response
   }
 
-  return { fetch: providerFetch as typeof fetch, bodyOf: (response) => bodies.get(response) }
+  const bodyOf = (response: Response) => {
+    const body = bodies.get(response)
+    // Only an SDK client built without this fetch could hand over another response.
+    if (!body) throw new Error('a response the provider client did not make')
+    return body
+  }
+
+  return { fetch: providerFetch as typeof fetch, bodyOf }
 }
