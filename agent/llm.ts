@@ -79,12 +79,13 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
       }
 
       // Logged as a fallback, not shown as an apology: the user just gets an answer.
-      // It gets its own deadline, since the turn's may be what ran out.
+      // It gets its own deadline, since the turn's may be what ran out, and ends
+      // at the turn's last moment (a server that stops) whatever it has.
       const fallback = async (rounds: number): Promise<AgentResult> => {
         // The offline answer's tokens go out directly: whatever is pending goes first.
         tokens.flush()
         input.log.warn({ model: options.model }, 'answering offline (fallback)')
-        const fallbackDeadline = deadline(options.toolTimeoutMs)
+        const fallbackDeadline = deadline(options.toolTimeoutMs, input.lastMoment)
         const offline = await options.fallback.run({ ...input, signal: fallbackDeadline.signal }).finally(fallbackDeadline.release)
         return { ...offline, tools: [...toolsRun, ...offline.tools], mode: 'fallback', toolRounds: rounds, model: options.model, usage }
       }

@@ -76,8 +76,11 @@ export function createToolRunner(tools: Tool[], timeoutMs: number, options: Tool
     } catch (error) {
       if (error instanceof ToolError) return { ok: false, kind: error.kind, error: error.message }
       if (callDeadline.expired()) return { ok: false, kind: 'timeout', error: `The tool took longer than ${timeoutMs} ms and was stopped.` }
+      // The turn itself was stopped (its deadline, the server shutting down): the tool did not break.
+      if (signal.aborted) return { ok: false, kind: 'timeout', error: 'The tool was stopped before it finished.' }
       log.error({ err: error, tool: name, durationMs: Math.round(performance.now() - started) }, 'tool threw')
-      return { ok: false, kind: 'crashed', error: `The tool failed unexpectedly: ${(error as Error).message ?? String(error)}` }
+      // The detail stays in the log: it may name internals (a database's address), and an MCP caller or the model would pass it on.
+      return { ok: false, kind: 'crashed', error: 'The tool failed unexpectedly; the error is in the server log.' }
     } finally {
       callDeadline.release()
       emit?.({ type: 'tool_end', tool: name, ok, durationMs: performance.now() - started })

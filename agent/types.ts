@@ -33,6 +33,8 @@ export interface AgentInput {
   /** The user's recent human and Jelly messages, oldest first, without the new one. */
   history: ChatTurn[]
   signal: AbortSignal
+  /** Aborted when even an answer from what the turn has must end (the server's last moment): a fallback, which outlives `signal`, stops then. */
+  lastMoment?: AbortSignal
   log: Logger
   emit(event: AgentEvent): void
 }

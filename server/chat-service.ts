@@ -35,13 +35,16 @@ export class TurnUnavailableError extends ServiceUnavailableError {}
 
 // Storing an answer the agent finished after the turn deadline (its fallback) still gets this long.
 const STORE_GRACE_MS = 2000
+const RESTARTING = 'Jelly is restarting, please send your message again in a moment'
 const SLOW_DATABASE = "Jelly's database is not answering in time right now 🪼 Please send your message again in a moment."
 
 /** A client_message_id sent again with a different message: refused, nothing stored. */
 export class ClientMessageIdConflictError extends Error {}
 
-/** How long turns cut at the end of the shutdown grace get to store their answer. */
+/** How long turns cut at the end of the shutdown grace get to answer from what they have and store it … */
 const WIND_DOWN_MS = 500
+/** … of which the answer (an LLM turn's offline fallback and its tools) may take this long. */
+const LAST_ANSWER_MS = 300
 
 export type Transport = 'rest' | 'sse' | 'socket.io' | 'websocket' | 'openai' | 'mcp' | 'cli'
 
@@ -94,6 +97,9 @@ export function createChatService({
   // Each turn in flight listens to it (until it ends), so hundreds may at once.
   const shutdown = new AbortController()
   setMaxListeners(0, shutdown.signal)
+  // Aborted a little later: what turns still do then ends, so their answers are stored in time.
+  const lastMoment = new AbortController()
+  setMaxListeners(0, lastMoment.signal)
   let accepting = true
   // The unstored greeting's timestamp: fixed, so that reading twice reads the same.
   const greetingTime = new Date().toISOString()
@@ -101,27 +107,37 @@ export function createChatService({
   async function handleMessage(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     if (!accepting) {
       log.info({ transport: input.transport }, 'message turned away: shutting down')
-      throw new ServiceUnavailableError('Jelly is restarting, please send your message again in a moment')
+      throw new ServiceUnavailableError(RESTARTING)
     }
-    const userKey = hashToken(input.userToken).toString('hex')
+    // In flight from here: admission may wait on the database, and a drain must wait for it too.
+    const turn = admitAndRun(input, emit)
+    const tail = turn.catch(() => undefined)
+    inFlight.add(tail)
+    void tail.then(() => inFlight.delete(tail))
+    return turn
+  }
+
+  async function admitAndRun(input: IncomingMessage, emit: EmitChatEvent): Promise<TurnReply> {
     let release: () => void
     try {
-      release = await limits.admit(userKey, input.ip)
+      release = await limits.admit(hashToken(input.userToken).toString('hex'), input.ip)
     } catch (error) {
       if (error instanceof RefusedError) {
         log.info({ transport: input.transport, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }, 'message refused')
         metrics.refused(error.reason, input.transport)
+        throw error
       }
-      throw error
+      // The shared rate counters live in the database: when it is away, the client should retry, as for a turn.
+      const retry = retryable(error)
+      if (!retry) throw error
+      log.error({ err: error, transport: input.transport, application: input.application, outcome: 'unavailable' }, 'message not admitted')
+      throw retry
     }
-    const turn = runLoggedTurn(input, safely(emit))
-    const tail = turn.catch(() => undefined)
-    inFlight.add(tail)
-    void tail.then(() => {
+    try {
+      return await runLoggedTurn(input, safely(emit))
+    } finally {
       release()
-      inFlight.delete(tail)
-    })
-    return turn
+    }
   }
 
   // The one place a failed turn is logged, whatever failed (database, agent); transports only word it.
@@ -145,15 +161,20 @@ export function createChatService({
   }
 
   async function runTurn({ userToken, message, application, transport, clientMessageId }: IncomingMessage, emit: EmitChatEvent, started: number): Promise<TurnReply> {
+    // A turn that waited behind the user's previous one until the grace ran out stores nothing.
+    if (shutdown.signal.aborted) throw new TurnUnavailableError(RESTARTING)
     // The whole turn, storage included: a database that hangs cannot hold it longer.
     const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
-    const bounded = <T>(work: Promise<T>) => abortable(work, turnDeadline.signal)
+    // Storing the message is not cut by the end of the grace: a turn under way then answers from what it has.
+    const storing = deadline(turnTimeoutMs)
     let stored: Awaited<ReturnType<ChatRepository['startTurn']>>
     try {
-      stored = await bounded(repository.startTurn(userToken, GREETING, message, application, historyWindow, clientMessageId ?? null))
+      stored = await abortable(repository.startTurn(userToken, GREETING, message, application, historyWindow, clientMessageId ?? null), storing.signal)
     } catch (error) {
       turnDeadline.release()
-      throw turnDeadline.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+      throw storing.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+    } finally {
+      storing.release()
     }
     const { userId, humanId, history, earlier } = stored
     const turnLog = log.child({ userId, application, transport })
@@ -204,6 +225,7 @@ export function createChatService({
         message,
         history: history.map((row) => ({ role: row.message_type, content: row.content })),
         signal: turnDeadline.signal,
+        lastMoment: lastMoment.signal,
         log: turnLog,
         emit: onAgentEvent,
       })
@@ -277,8 +299,11 @@ export function createChatService({
   async function drain(timeoutMs: number): Promise<boolean> {
     accepting = false
     if (await settledWithin(timeoutMs)) return true
-    shutdown.abort(new DOMException('the server is shutting down', 'AbortError'))
+    const reason = new DOMException('the server is shutting down', 'AbortError')
+    shutdown.abort(reason)
+    const timer = setTimeout(() => lastMoment.abort(reason), LAST_ANSWER_MS)
     await settledWithin(WIND_DOWN_MS)
+    clearTimeout(timer)
     return false
   }
 

@@ -2,18 +2,23 @@
 // its own database, with the real agents (offline, and the LLM loop against the
 // fake provider for timing). No transport in between.
 import t from 'tap'
+import postgres from 'postgres'
 import pino from 'pino'
 import { connectDatabase } from '../db/connect.ts'
 import { migrate } from '../db/migrate.ts'
 import { chatRepository } from '../db/chat-repository.ts'
-import { createChatService, GREETING, ServiceUnavailableError, type ChatEvent } from '../server/chat-service.ts'
+import { createChatService, GREETING, ServiceUnavailableError, TurnUnavailableError, type ChatEvent } from '../server/chat-service.ts'
 import { createOfflineAgent } from '../agent/offline.ts'
 import { createLlmAgent } from '../agent/llm.ts'
 import { mathTool } from '../tools/math.ts'
 import { createUserTurns, STALE_AFTER_MS } from '../server/user-turns.ts'
 import { turnQueue } from '../db/turn-queue.ts'
+import { createTurnLimits } from '../server/turn-limits.ts'
+import { postgresCounters } from '../db/rate-counters.ts'
+import { createOceanTools } from '../tools/ocean/index.ts'
 import { freshDatabase } from './helpers/data-dir.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
+import { startFakeOcean } from './fakes/ocean.ts'
 
 const db = await connectDatabase(await freshDatabase())
 t.teardown(() => db.close())
@@ -87,4 +92,108 @@ t.test('while draining, new messages are refused with words and nothing is store
   const [{ n }] = await db.sql`select count(*)::int as n from users where token_hash = sha256(convert_to('svc-late', 'UTF8'))`
   t.equal(n, 0)
   t.equal(lines.filter((line) => line.msg === 'message turned away: shutting down').length, 1)
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const historyOf = async (token: string) => {
+  const userId = await repository.findUser(token)
+  return userId === undefined ? [] : (await repository.history(userId, 100)).map((row) => [row.message_type, row.content])
+}
+// Works until the turn is cut, then answers with what it has (as the LLM loop does).
+const answersWhenCut = {
+  run: ({ signal }: { signal: AbortSignal }) =>
+    new Promise<{ answer: string; tools: string[]; mode: 'fallback' }>((resolve) => {
+      const done = () => resolve({ answer: 'cut short', tools: [], mode: 'fallback' })
+      if (signal.aborted) done()
+      else signal.addEventListener('abort', done, { once: true })
+    }),
+}
+
+t.test('a drain waits for a message still being admitted (the shared rate counters are in the database)', async (t) => {
+  const limits = createTurnLimits({
+    counters: postgresCounters(db.sql),
+    rateLimitUser: { max: 100, windowMs: 60_000 },
+    maxPendingPerUser: 5,
+    maxTurnsInFlight: 0,
+    eventLoopLagging: () => false,
+  })
+  const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 5000, userTurns, limits })
+  // The counters are held for a moment: the message waits in admission.
+  let held!: () => void
+  const holding = db.sql.begin(async (tx) => {
+    await tx`lock table rate_limit_counters in exclusive mode`
+    held()
+    await sleep(300)
+  })
+  await new Promise<void>((resolve) => (held = resolve))
+  let answered = false
+  const reply = chat.handleMessage(incoming('svc-admitting', '6*7'), () => undefined).then((value) => ((answered = true), value))
+  await sleep(50)
+  t.equal(await chat.drain(5000), true, 'drained within the grace')
+  t.ok(answered, 'the message was answered before the drain ended')
+  t.equal((await reply).answer, '6*7 = 42 🧮')
+  await holding
+})
+
+t.test("a user's message still queued when the grace runs out is refused as restarting, and nothing of it is stored", async (t) => {
+  const chat = service(answersWhenCut as never)
+  const first = chat.handleMessage(incoming('svc-queued', 'first'), () => undefined)
+  await sleep(100)
+  const second = chat.handleMessage(incoming('svc-queued', 'second'), () => undefined).catch((error: unknown) => error)
+  await sleep(100)
+  t.equal(await chat.drain(300), false, 'the grace ran out')
+  t.equal((await first).answer, 'cut short', 'the turn under way answered with what it had')
+  const refused = await second
+  t.ok(refused instanceof TurnUnavailableError, 'the queued one: try again (503)')
+  t.match((refused as Error).message, /restarting/)
+  t.same(await historyOf('svc-queued'), [
+    ['jelly', GREETING],
+    ['human', 'first'],
+    ['jelly', 'cut short'],
+  ])
+})
+
+t.test("an LLM turn cut at the end of the grace answers offline within the wind-down, even when the fallback's tool is slow", async (t) => {
+  const provider = await startFakeOpenAI(() => ({ content: 'never sent', delayMs: 30_000 }))
+  t.teardown(() => provider.close())
+  const ocean = await startFakeOcean(t)
+  ocean.setDelay(3000)
+  const offline = createOfflineAgent(createOceanTools({ url: ocean.url, network: 'mainnet', timeoutMs: 10_000, log }))
+  const agent = createLlmAgent({ tools: [], fallback: offline, model: 'm', apiKey: 'k', baseUrl: provider.url, maxToolRounds: 1, toolTimeoutMs: 10_000, prices: {} })
+  const chat = service(agent)
+  const reply = chat.handleMessage(incoming('svc-last-moment', 'what is the latest block height?'), () => undefined)
+  await sleep(100)
+  const started = performance.now()
+  t.equal(await chat.drain(200), false, 'the grace ran out')
+  const waited = performance.now() - started
+  t.ok(waited < 200 + 500 + 100, `drain ended ${Math.round(waited)} ms after it began (grace 200 ms, wind-down 500 ms)`)
+  const { answer } = await reply
+  t.match(answer, /stopped before it finished/, 'the answer says what happened')
+  t.same((await historyOf('svc-last-moment')).slice(1), [
+    ['human', 'what is the latest block height?'],
+    ['tool', (await historyOf('svc-last-moment'))[2][1]],
+    ['jelly', answer],
+  ])
+})
+
+t.test('a database that is away while a message is admitted gives "try again", logged once', async (t) => {
+  // Shared counters on a database that is gone: nothing listens on port 1.
+  const gone = postgres('postgres://jelly@127.0.0.1:1/jelly', { max: 1, connect_timeout: 2, onnotice: () => undefined })
+  t.teardown(() => gone.end({ timeout: 0 }))
+  const failing = createTurnLimits({
+    counters: postgresCounters(gone as unknown as Parameters<typeof postgresCounters>[0]),
+    rateLimitUser: { max: 100, windowMs: 60_000 },
+    maxPendingPerUser: 5,
+    maxTurnsInFlight: 0,
+    eventLoopLagging: () => false,
+  })
+  const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 5000, userTurns, limits: failing })
+  const before = lines.length
+  const refused = await chat.handleMessage(incoming('svc-admit-down', '1+1'), () => undefined).catch((error: unknown) => error)
+  t.ok(refused instanceof TurnUnavailableError, '503, not 500')
+  t.match((refused as Error).message, /cannot reach its database/)
+  const errors = lines.slice(before).filter((line) => line.level >= 50)
+  t.match(errors, [{ msg: 'message not admitted', outcome: 'unavailable', err: { code: 'ECONNREFUSED' } }])
+  t.equal(errors.length, 1, 'logged once')
+  t.same(await historyOf('svc-admit-down'), [], 'nothing stored')
 })

@@ -67,6 +67,33 @@ async function transports(t: Test, url: string, headers: Record<string, string> 
       ws.send(JSON.stringify({ type: 'user_message', user_token: token, message }))
       return fromEvents(wsRecorder, from)
     },
+    openai: async (token, message) => {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model: 'jelly', user: token, messages: [{ role: 'user', content: message }] }),
+      })
+      const body = await response.json()
+      const retry = response.headers.get('retry-after')
+      return {
+        ok: response.status === 200,
+        status: response.status,
+        retryAfter: retry === null ? undefined : Number(retry),
+        error: body.error?.message,
+        answer: body.choices?.[0]?.message.content,
+      }
+    },
+    mcp: async (token, message) => {
+      const response = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_jelly', arguments: { message, user_token: token } } }),
+      })
+      const data = (await response.text()).match(/^data: (.*)$/m)?.[1]
+      const { result } = JSON.parse(data ?? '{}') as { result?: { isError?: boolean; content: { text: string }[] } }
+      const text = result?.content[0]?.text
+      return result?.isError ? { ok: false, error: text, retryAfter: Number(text?.match(/(\d+) s(econds)?\b/)?.[1]) } : { ok: result !== undefined, answer: text }
+    },
   }
 }
 
@@ -98,9 +125,10 @@ t.test('RATE_LIMIT_USER: the N+1st message of a user is refused on every transpo
 
 t.test('RATE_LIMIT_IP: counted per client address, across transports; TRUST_PROXY decides whose address', async (t) => {
   const server = await listenTestApp(t, { RATE_LIMIT_IP: '2/1m', TRUST_PROXY: 'loopback' })
-  for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+  const ips = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5']
+  for (const ip of ips) {
     const send = await transports(t, server.url, { 'fly-client-ip': ip })
-    const [name, sendOne] = Object.entries(send)[['203.0.113.1', '203.0.113.2', '203.0.113.3'].indexOf(ip)]
+    const [name, sendOne] = Object.entries(send)[ips.indexOf(ip)]
     t.ok((await sendOne(`a-${ip}`, '1 + 1')).ok, `${name}: first from ${ip}`)
     t.ok((await sendOne(`b-${ip}`, '1 + 2')).ok, `${name}: second from ${ip}, another token`)
     const before = await humanCount(server.url)

@@ -175,3 +175,29 @@ t.test('stateless: GET and DELETE are 405', async (t) => {
     t.equal(response.headers.get('allow'), 'POST')
   }
 })
+
+t.test('a request the SDK never sees (bad JSON, wrong type, too large, over the HTTP rate limit) gets a JSON-RPC error in words', async (t) => {
+  const limited = await listenTestApp(t, { RATE_LIMIT_HTTP: '4/1m' })
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${limited.url}/mcp`, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/json, text/event-stream' }, body })
+  const cases = [
+    { name: 'bad JSON', response: await post('{bad'), status: 400, code: -32700, message: 'body must be valid JSON' },
+    { name: 'not JSON', response: await post('hello', 'text/plain'), status: 415, code: -32600, message: /Content-Type: application\/json/ },
+    {
+      name: 'too large',
+      response: await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x', params: { pad: 'x'.repeat(2_000_000) } })),
+      status: 413,
+      code: -32600,
+      message: 'body is too large',
+    },
+  ]
+  for (const { name, response, status, code, message } of cases) {
+    t.equal(response.status, status, `${name}: ${status}`)
+    t.match(await response.json(), { jsonrpc: '2.0', id: null, error: { code, message } }, `${name}: the error says what is wrong`)
+  }
+  await post('{}')
+  const limitedOut = await post('{}')
+  t.equal(limitedOut.status, 429)
+  t.ok(Number(limitedOut.headers.get('retry-after')) > 0, 'Retry-After')
+  t.match(await limitedOut.json(), { jsonrpc: '2.0', id: null, error: { code: -32600, message: /\d+ s/ } }, 'the 429 says how long to wait')
+})

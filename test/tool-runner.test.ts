@@ -66,19 +66,23 @@ t.test('calls of one step run concurrently and keep their order', async (t) => {
 
 t.test('a tool that throws, refuses or hangs gives an error result', async (t) => {
   const runner = createToolRunner([throwing, refusing, slow('hang', 10_000)], 100)
+  const lines: { msg: string; err?: { message: string } }[] = []
+  const capture = pino({ level: 'error' }, { write: (line: string) => lines.push(JSON.parse(line)) })
   const results = await runner.run(
     [
       { id: '1', name: 'broken', arguments: '' },
       { id: '2', name: 'refusing', arguments: '{}' },
       { id: '3', name: 'hang', arguments: '{"n":1}' },
     ],
-    { signal: new AbortController().signal, log, emit: () => undefined },
+    { signal: new AbortController().signal, log: capture, emit: () => undefined },
   )
   t.same(
     results.map((r) => r.ok),
     [false, false, false],
   )
-  t.match(JSON.parse(results[0].content).error, /failed unexpectedly: cannot read properties/)
+  // What broke stays in the log; the caller (a model, an MCP client) gets no internals.
+  t.equal(JSON.parse(results[0].content).error, 'The tool failed unexpectedly; the error is in the server log.')
+  t.match(lines, [{ msg: 'tool threw', err: { message: /cannot read properties/ } }])
   t.equal(JSON.parse(results[1].content).error, 'That block does not exist.')
   t.match(JSON.parse(results[2].content).error, /longer than 100 ms/)
 })

@@ -191,7 +191,7 @@ export const openaiRoutes: FastifyPluginAsync<AppServices> = async (app, { chat,
       const checked = validateTurn({ user_token: userToken, message, ...(application ? { application } : {}) })
       if ('error' in checked)
         throw new OpenAiError(400, checked.error.replace(/^message\b/, 'the last user message').replace(/^user_token\b/, 'user'), paramOf(checked.error))
-      const incoming = { userToken, message, application: application ?? null, transport: 'openai' as const, ip: request.ip }
+      const incoming = { userToken, message, application: application ?? null, transport: 'openai' as const, ip: request.clientIp }
       const id = completionId()
       const created = Math.floor(Date.now() / 1000)
 

@@ -16,7 +16,7 @@ import type { Tool } from '../../tools/types.ts'
 import { MAX_RESULT_CHARS, type ToolRunner } from '../../agent/run-tool-calls.ts'
 import { createMessageValidator } from '../message-input.ts'
 import type { ChatService } from '../chat-service.ts'
-import { socketError } from '../errors.ts'
+import { restError, socketError } from '../errors.ts'
 import { bearerToken, errorStatus, tokenFromApiKey } from '../openai-compat.ts'
 
 const SERVER_INFO = { name: 'jelly', version: '1.0.0' }
@@ -24,7 +24,9 @@ const INSTRUCTIONS =
   'Jelly is a DeFiChain assistant. Use the wiki tool for how-tos and concepts, the get_*/list_* tools for live chain data (read-only), the calculator for arithmetic, or ask_jelly to let Jelly answer a whole question herself.'
 
 const ASK_JELLY = 'ask_jelly'
-// JSON-RPC's "internal error".
+// JSON-RPC's "parse error", "invalid request" and "internal error".
+const PARSE_ERROR = -32700
+const INVALID_REQUEST = -32600
 const INTERNAL_ERROR = -32603
 
 // The SDK (with Zod: ~25 MB and a tenth of a second) loads on the first /mcp request rather than at every start.
@@ -100,6 +102,14 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: ru
         '4xx': jsonRpcError,
         500: jsonRpcError,
       },
+    },
+    // What fails before the SDK sees the request (bad JSON, a body too large, the HTTP rate limit)
+    // is worded as for every route, in a JSON-RPC error: what an MCP client reads.
+    errorHandler: (error, request, reply) => {
+      const { status, body, retryAfterSeconds } = restError(error, request.log)
+      if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+      const code = status === 400 && body.error === 'body must be valid JSON' ? PARSE_ERROR : status >= 500 ? INTERNAL_ERROR : INVALID_REQUEST
+      return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message: body.error } })
     },
     // The SDK's web-standard transport answers with a Response, which Fastify sends like any reply: hooks, CORS, logs and metrics stay as for every route.
     handler: async (request, reply) => {
@@ -204,7 +214,7 @@ async function askJelly(
   if ('error' in checked) return fail(`Invalid arguments: ${checked.error}.`)
   try {
     const turn = await chat.handleMessage(
-      { userToken: checked.value.user_token, message: checked.value.message, application: null, transport: 'mcp', ip: request.ip },
+      { userToken: checked.value.user_token, message: checked.value.message, application: null, transport: 'mcp', ip: request.clientIp },
       (event) => {
         if (event.type === 'tool_start') onToolStart(event.tool_name)
       },
