@@ -116,7 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     oceanTimeoutMs: int(env, 'OCEAN_TIMEOUT_MS', 5000, 100, 120_000),
     ...admin(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    corsOrigin: optional(env, 'CORS_ORIGIN') ?? '*',
+    corsOrigin: corsOrigin(env),
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 4000, 1, 1_000_000),
     historyWindow: int(env, 'HISTORY_WINDOW', 10, 0, 200),
     maxToolRounds: int(env, 'MAX_TOOL_ROUNDS', 4, 1, 20),
@@ -171,6 +171,19 @@ function rateLimit(env: Env, name: string, fallback: string): RateLimit | undefi
     throw new ConfigError(`${name} must be "N/window" like 20/1m (window from 1s to 1d), or 0 for no limit, got "${raw}"`)
   }
   return { max: Number(count), windowMs }
+}
+
+// Browsers send Origin as scheme://host[:port] exactly: anything else (a trailing slash, a path) would match nothing.
+function corsOrigin(env: Env): string {
+  const raw = optional(env, 'CORS_ORIGIN') ?? '*'
+  if (raw === '*') return raw
+  const exact = (origin: string) => URL.canParse(origin) && /^https?:$/.test(new URL(origin).protocol) && new URL(origin).origin === origin
+  const wrong = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin && !exact(origin))
+  if (wrong.length) throw new ConfigError(`CORS_ORIGIN must be * or origins like https://chat.example.com (scheme, host and port, comma-separated), got "${wrong[0]}"`)
+  return raw
 }
 
 // As Fastify's trustProxy: true, a number of hops, or addresses/CIDRs (loopback, 10.0.0.0/8, ...).

@@ -92,3 +92,26 @@ t.test('the offline answer shows each run of lines under its section, a short on
 void ({ query: 7 } satisfies WikiArgs)
 // @ts-expect-error query is required
 void ({} satisfies WikiArgs)
+
+t.test('with no answering line, the closest pages are listed, each once', async (t) => {
+  const db = await connectDatabase(await freshDatabase())
+  t.teardown(() => db.close())
+  const wiki = createWikiTool(createKnowledgeBaseWith({ sql: db.sql, embedder: createLocalEmbedder(), log }))
+  const passage = (content: string, heading: string, anchor: string) => ({
+    source: 'Harbour.md',
+    title: 'Harbour',
+    heading,
+    url: `https://wiki.example/docs/Harbour#${anchor}`,
+    content,
+  })
+  // Two passages of one section (a long section is chunked), and another section.
+  const result = {
+    highlights: [],
+    passages: [passage('Boats.', 'Moorings', 'moorings'), passage('More boats.', 'Moorings', 'moorings'), passage('Fees.', 'Fees', 'fees')],
+  }
+  const message = { message: 'zzz?', recentHumanMessages: [] }
+  const answer = wiki.offline!.answer(result, { query: 'zzz?' }, message)
+  t.match(answer, /come closest/)
+  t.equal(answer.split('[Harbour › Moorings](https://wiki.example/docs/Harbour#moorings)').length - 1, 1, 'the section is listed once')
+  t.match(answer, /\[Harbour › Fees\]\(https:\/\/wiki\.example\/docs\/Harbour#fees\)/)
+})

@@ -268,4 +268,9 @@ t.test('limit settings are validated, naming the variable', async (t) => {
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
   t.same(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8'])
   t.throws(() => loadConfig({ TRUST_PROXY: 'not-an-address' }), /^TRUST_PROXY must be true, false, a number of proxy hops/)
+  t.equal(loadConfig({ CORS_ORIGIN: 'https://chat.example.com, http://localhost:5173' }).corsOrigin, 'https://chat.example.com, http://localhost:5173')
+  for (const wrong of ['https://chat.example.com/', 'chat.example.com', 'https://chat.example.com/app', 'ftp://chat.example.com'])
+    t.throws(() => loadConfig({ CORS_ORIGIN: `https://ok.example, ${wrong}` }), {
+      message: `CORS_ORIGIN must be * or origins like https://chat.example.com (scheme, host and port, comma-separated), got "${wrong}"`,
+    })
 })

@@ -68,7 +68,8 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
         const link = (source: { title: string; heading: string; url: string }) =>
           `[${source.title}${source.heading && source.heading !== source.title ? ` › ${source.heading}` : ''}](${source.url})`
         if (!result.highlights.length) {
-          const links = result.passages.map(link).join('\n- ')
+          // Two passages of one section are one link.
+          const links = [...new Set(result.passages.map(link))].join('\n- ')
           return german
             ? `Dazu habe ich im Wiki keine passende Stelle gefunden 🌊. Vielleicht hilft eine dieser Seiten:\n- ${links}`
             : `I couldn't find that exact answer in the wiki 🌊. These pages come closest:\n- ${links}`
