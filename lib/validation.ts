@@ -15,7 +15,11 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
     case 'required':
       return `${(error.params as { missingProperty: string }).missingProperty} is required`
     case 'type': {
-      const type = (error.params as { type: string }).type
+      // A field that may also be null is named by its other type ("application must be a string").
+      const type = String((error.params as { type: string }).type)
+        .split(',')
+        .filter((name) => name !== 'null')
+        .join(' or ')
       return field ? `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` : `${context} must be a JSON ${type}`
     }
     case 'minLength':

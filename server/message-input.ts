@@ -11,8 +11,8 @@ import { describeValidationErrors, PRINTABLE_ASCII_PATTERN } from '../lib/valida
 export interface UserMessage {
   user_token: string
   message: string
-  application?: string
-  client_message_id?: string
+  application?: string | null
+  client_message_id?: string | null
 }
 
 /**
@@ -30,9 +30,10 @@ export function userMessageSchema(maxMessageChars: number) {
     properties: {
       user_token: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
       message: { type: 'string', minLength: 1, maxLength: maxMessageChars, pattern: '\\S' },
-      application: { type: 'string', maxLength: 100 },
+      // An optional field may be null, as /history and replies write it: the same as leaving it out.
+      application: { type: ['string', 'null'], maxLength: 100 },
       client_message_id: {
-        type: 'string',
+        type: ['string', 'null'],
         minLength: 1,
         maxLength: 100,
         // Printable ASCII without spaces: UUIDs, ULIDs, counters.

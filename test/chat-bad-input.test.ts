@@ -249,3 +249,21 @@ async function checkSmallLimit(t: Test, smallHttp: Injector, run: () => Promise<
   t.same(humans(after), [...humans(before), '1 + 2 + 34', '🪼'.repeat(10)], 'the accepted messages were stored, the rejected one was not')
   t.equal(Number(after.humanMessageCount), Number(before.humanMessageCount) + 2)
 }
+
+t.test('null for an optional field is the same as leaving it out, as /history writes it', async (t) => {
+  const token = 'nullable-fields'
+  const reply = await http.post('/user_message', { user_token: token, message: VALID.message, application: null, client_message_id: null })
+  t.equal(reply.status, 200, 'REST with application and client_message_id null')
+  t.match(reply.body, { response: VALID_ANSWER })
+  const history = await http.post('/history', { user_token: token, limit: null, before: null })
+  t.equal(history.status, 200, '/history with limit and before null')
+  t.match(history.body, [{ message_type: 'jelly' }, { message_type: 'human', content: VALID.message, application: null }, {}, {}])
+  const rated = await http.post('/feedback', { user_token: token, message_id: (reply.body as { message_id: number }).message_id, rating: 'up', comment: null })
+  t.same(rated, { status: 200, body: { message_id: (reply.body as { message_id: number }).message_id, rating: 'up', comment: null, replaced: false } })
+
+  const socket = await connectSocketIo(server.url)
+  t.teardown(() => void socket.disconnect())
+  const recorder = recordSocketIo(socket)
+  t.equal(readTurn(await socketIoSend(socket, recorder, { ...VALID, user_token: token, application: null })).final, VALID_ANSWER, 'Socket.IO with application null')
+  t.equal(readTurn(await socketIoSend(socket, recorder, { ...VALID, user_token: token }, 'extra')).final, VALID_ANSWER, 'Socket.IO: an object, then another argument')
+})

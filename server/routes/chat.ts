@@ -45,7 +45,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     },
     handler: async (request, reply) => {
       const { user_token, message, application, client_message_id } = request.body
-      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.clientIp, clientMessageId: client_message_id }
+      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.clientIp, clientMessageId: client_message_id ?? undefined }
       if (acceptsEventStream(request.headers.accept)) {
         return streamUserMessage(chat, { ...incoming, transport: 'sse' }, reply, request.log, config.sseKeepAliveMs)
       }
@@ -55,7 +55,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     },
   })
 
-  app.post<{ Body: { user_token: string; limit?: number; before?: number } }>('/history', {
+  app.post<{ Body: { user_token: string; limit?: number | null; before?: number | null } }>('/history', {
     validatorCompiler: strictValidatorCompiler,
     schema: {
       summary: "A user's messages, oldest first",
@@ -65,8 +65,8 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
         description: `The user's messages, oldest first: the last \`limit\` (default ${HISTORY_PAGE.default}) before message id \`before\` (default: the newest). For the page before, send \`before\` = the first id of this one. Reading stores nothing; a token that never sent a message gets Jelly's greeting (id 0).`,
         properties: {
           user_token: userMessageSchema(config.maxMessageChars).properties.user_token,
-          limit: { type: 'integer', minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default },
-          before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+          limit: { type: ['integer', 'null'], minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default },
+          before: { type: ['integer', 'null'], minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
         },
         required: ['user_token'],
       },
@@ -74,7 +74,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     },
     handler: async (request) => {
       const { user_token, limit, before } = request.body
-      return chat.history(user_token, { limit, before })
+      return chat.history(user_token, { limit: limit ?? undefined, before: before ?? undefined })
     },
   })
 }

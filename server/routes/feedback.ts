@@ -11,7 +11,7 @@ interface FeedbackBody {
   user_token: string
   message_id: number
   rating: Rating
-  comment?: string
+  comment?: string | null
 }
 
 /** Stores the rating if the answer is the user's; the outcome says what happened (one label per metric). */
@@ -51,7 +51,7 @@ export const feedbackRoutes: FastifyPluginAsync<AppServices> = async (app, { con
           user_token: userMessageSchema(config.maxMessageChars).properties.user_token,
           message_id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
           rating: { type: 'string', enum: ['up', 'down'] },
-          comment: { type: 'string', maxLength: 1000 },
+          comment: { type: ['string', 'null'], maxLength: 1000 },
         },
         required: ['user_token', 'message_id', 'rating'],
       },

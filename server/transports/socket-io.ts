@@ -46,7 +46,8 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
     const ip = socket.data.ip as string
     socket.on('user_message', (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined
-      const input = args.length === 1 && typeof args[0] === 'object' ? args[0] : { user_token: args[0], message: args[1], application: args[2] ?? undefined }
+      // An object first is the object form, whatever follows it; otherwise (user_token, message, application).
+      const input = typeof args[0] === 'object' ? args[0] : { user_token: args[0], message: args[1], application: args[2] ?? undefined }
       const checked = validate(input)
       if ('error' in checked) {
         socket.emit('error', { error: checked.error })
@@ -61,7 +62,7 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
         application: application ?? null,
         transport: 'socket.io' as const,
         ip,
-        clientMessageId: client_message_id,
+        clientMessageId: client_message_id ?? undefined,
       }
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),
