@@ -27,7 +27,7 @@ export interface OfflineRoute {
 export const ROUTED_CHARS = 1000
 
 const SMALL_TALK =
-  /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,🪼🌊🐙😊🙏❤️]{0,20}(?:jelly)?[\s!.]{0,20}$/i
+  /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]{0,20}(?:jelly)?[\s!.\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]{0,20}$/iu
 const HOW_MANY = /\bhow many\b/i
 const TRANSACTION_WORDS = /\b(tx|txid|transaction)\b/i
 const PROPOSAL_WORDS = /\b(proposals?|cfps?|vocs?|dfips?)\b/i

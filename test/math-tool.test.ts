@@ -15,6 +15,14 @@ t.test('plain-word arithmetic becomes an expression', async (t) => {
     ['and 2^10?', '2^10', '1024'],
     ['and what about 3*7', '3*7', '21'],
     ['ok, how about 12 divided by 4', '12 / 4', '3'],
+    // A friendly tail is not part of the sum; a factorial's ! stays.
+    ['What is 2+2? thanks', '2+2', '4'],
+    ['2+2, thanks!', '2+2', '4'],
+    ['5*5 please 🙏', '5*5', '25'],
+    ['what is 3*3 jelly?', '3*3', '9'],
+    ['9 - 1 👍🏽', '9 - 1', '8'],
+    ['4 + 4 ❤️', '4 + 4', '8'],
+    ['5! thx 😊😊', '5!', '120'],
   ]
   for (const [message, expression, formatted] of cases) {
     t.equal(expressionFromWords(message), expression, message)
@@ -31,6 +39,9 @@ t.test('questions that are not arithmetic are left to other tools', async (t) =>
     'What is the DFI supply in 2023?',
     'hello',
     'and what about DFI?',
+    'what is 2+2 and who are you',
+    'thanks',
+    'what is 2+2 pleaseee',
   ]) {
     t.equal(expressionFromWords(message), undefined, message)
   }
@@ -97,6 +108,9 @@ t.test('factorials: small ones exact, large ones refused, the ! kept when it fol
 
   t.equal(expressionFromWords('what is (10^9)!'), '(10^9)!', 'a factorial ! is not stripped as punctuation')
   t.equal(expressionFromWords('what is 5!'), '5!')
+  // The friendly tail is cut token by token, a few at most: a long run of separators before it is fine.
+  t.equal(expressionFromWords(`1+1${', '.repeat(2000)}thanks 😀😀`), '1+1')
+  t.equal(expressionFromWords(`1+1 ${'😀'.repeat(50)}`), undefined, 'a tail of many tokens is not a sum')
   t.equal(expressionFromWords('what is 2 + 2?!'), '2 + 2', 'punctuation after a question still goes')
   t.equal(expressionFromWords('what is 2 + 3 !'), '2 + 3', 'a spaced-off ! is an exclamation')
   const offline = mathTool.offline!

@@ -23,6 +23,8 @@ const kb = await fixtureKnowledgeBase(t, ['chain/en'])
 const ROUTES: [message: string, to: string, history?: string[]][] = [
   ['hi jelly!', 'capabilities'],
   ['thanks 🙏', 'capabilities'],
+  ['hello 👋🏽 jelly', 'capabilities'],
+  ['What is 2+2? thanks', 'calculator'],
   ['x', 'capabilities'],
   ['What is 20000 divided by 33.3?', 'calculator'],
   ['15% of 2000', 'calculator'],

@@ -161,10 +161,37 @@ const WORD_OPERATORS: [RegExp, string][] = [
 const QUESTION_PREFIX =
   /^(?:(?:hey|hi|hello)\s+jelly[,!]?\s*)?(?:(?:and|so|now|ok(?:ay)?)[,]?\s+)?(?:please\s+)?(?:can\s+you\s+)?(?:what(?:'s|\s+is|\s+are|\s+would\s+be|\s+about)?|how\s+about|how\s+much\s+is|calculate|compute|evaluate|solve|work\s+out|tell\s+me)?\s*/
 
+// A friendly tail ("2+2? thanks", "5*5 please 🙏") is not part of the sum. Stripped
+// token by token from the end, without a regular expression over the whole tail,
+// so a long run of punctuation costs linear time.
+const COURTESY = ['thanks', 'thank you', 'thx', 'please', 'pls', 'danke', 'bitte', 'jelly']
+const EMOJI = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]$/u
+const TAIL_PUNCTUATION = new Set([' ', '\t', '\n', ',', '.', '!', '?'])
+// What may stand between a sum and a friendly word: not "!" or "?", which may be the sum's own (5!, 2+2?).
+const TAIL_SEPARATORS = new Set([' ', '\t', '\n', ','])
+
+function withoutCourtesy(text: string): string {
+  const trimEnd = (value: string, chars: Set<string>) => {
+    let end = value.length
+    while (end > 0 && chars.has(value[end - 1])) end--
+    return value.slice(0, end)
+  }
+  let rest = text
+  for (let tokens = 0; tokens < 8; tokens++) {
+    const kept = trimEnd(rest, TAIL_PUNCTUATION)
+    // The last character, whole when it is a surrogate pair (most emoji are).
+    const last = kept.slice(/[\udc00-\udfff]/.test(kept.at(-1) ?? '') ? -2 : -1)
+    const word = COURTESY.find((courtesy) => kept.endsWith(courtesy) && !/\p{L}/u.test(kept[kept.length - courtesy.length - 1] ?? ''))
+    if (last && EMOJI.test(last)) rest = trimEnd(kept.slice(0, -last.length), TAIL_SEPARATORS)
+    else if (word) rest = trimEnd(kept.slice(0, -word.length), TAIL_SEPARATORS)
+    else break
+  }
+  return rest
+}
+
 export function expressionFromWords(message: string): string | undefined {
   // A ! right after a number or a bracket is a factorial, not punctuation.
-  let text = message
-    .toLowerCase()
+  let text = withoutCourtesy(message.toLowerCase().trim())
     .trim()
     .replace(/(?:[?.=]|(?<![\d)])!){1,20}\s*$/, '')
     .replace(QUESTION_PREFIX, '')
