@@ -27,6 +27,8 @@ export interface KnowledgeBase {
   pageChunks(pageUrls: string[], limitPerPage?: number): Promise<store.PageChunk[]>
   /** Languages the base has pages in, e.g. ['de', 'en']; empty for an empty base. */
   languages(): Promise<string[]>
+  /** Why the base cannot be searched with this embedder (it was built with another, and needs a re-ingest with --reset); undefined when it can. */
+  mismatch(): Promise<string | undefined>
 }
 
 export function createKnowledgeBase({ sql, config, log }: { sql: Sql; config: EmbedderSettings; log: Logger }): KnowledgeBase {
@@ -71,6 +73,10 @@ export function createKnowledgeBaseWith({ sql, embedder, log }: { sql: Sql; embe
     },
     async languages() {
       return (await state())?.langs ?? []
+    },
+    async mismatch() {
+      const current = await state()
+      return current && !store.sameEmbedder(current.meta, embedder) ? store.mismatchError(current.meta, embedder).message : undefined
     },
     async search(query, options = {}) {
       const k = Math.min(Math.max(1, Math.floor(options.k ?? DEFAULT_K)), MAX_K)

@@ -47,6 +47,9 @@ export async function startServer(
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   logger.info({ port, database: db.where, pooler: db.transactionPooler ? 'transaction' : undefined, mode: config.llmEnabled ? 'llm' : 'offline' }, 'Jelly is listening')
+  // A base built with another embedder answers no wiki question: the operator hears it now, not from users.
+  const mismatch = await knowledge.mismatch().catch((error: unknown) => void logger.warn({ err: error }, 'knowledge base not checked'))
+  if (mismatch) logger.error(mismatch)
 
   const ingestion = new AbortController()
   const onIngestRun: OnIngestRun = (trigger, outcome, summary) => metrics.ingestRun(trigger, outcome, summary)

@@ -8,6 +8,7 @@ import { migrate } from '../db/migrate.ts'
 import { copyOfEmbeddedDataDir, databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { buildTestApp, listenTestApp } from './helpers/app.ts'
+import { startServer } from './helpers/server.ts'
 import { injector, type Injector } from './helpers/inject.ts'
 import { connectSocketIo, postJson, socketIoTurn } from './helpers/client.ts'
 import { startFakeOpenAI, type ChatRequest } from './fakes/openai.ts'
@@ -79,6 +80,25 @@ t.test('/search on a base built with another embedder: 409 with the reason', asy
   const { status, body } = await search(injector(app), 'q=lamp')
   t.equal(status, 409)
   t.match(body.error, /built with the embedder "local-hash-v2".*openai:text-embedding-3-small.*--reset/)
+})
+
+t.test('a base built with another embedder: the start-up log says what to do; users get no operator instructions', async (t) => {
+  const server = await startServer(t, {
+    DATA_DIR: await fixtureDataDir(),
+    EMBEDDING_MODEL: 'text-embedding-3-small',
+    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    OPENAI_API_KEY: 'sk-test',
+  })
+  const started = server.logs.filter((line) => line.level >= 50)
+  t.match(started, [{ msg: /built with the embedder "local-hash-v2".*openai:text-embedding-3-small.*--reset/ }], 'logged once at start')
+  const reply = await postJson(`${server.url}/user_message`, { user_token: 'kb-mismatch', message: 'How long does the lamp burn in winter?' })
+  t.equal(reply.status, 200)
+  t.match(reply.body.response, /can't be searched right now/)
+  t.notMatch(reply.body.response, /--reset|embedder|EMBEDDING_MODEL/, 'nothing for the operator in the answer')
+  t.ok(
+    server.logs.some((line) => line.msg === 'wiki search failed' && /--reset/.test(line.err?.message)),
+    'the reason is in the log',
+  )
 })
 
 t.test('the model calls the wiki tool, gets passages with URLs, and the answer streams', async (t) => {

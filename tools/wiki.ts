@@ -28,6 +28,8 @@ export interface WikiResult {
   note?: string
 }
 
+const WIKI_UNAVAILABLE = "The wiki can't be searched right now; the server's log says why."
+
 // The public wiki: a source everyone who cloned this repository has (local markdown folders are the offline way).
 const INGEST_HINT = 'npm run ingest -- https://www.defichainwiki.com/sitemap.xml'
 
@@ -37,13 +39,17 @@ export function createWikiTool(kb: KnowledgeBase): Tool<WikiArgs, WikiResult> {
     description: 'Search the DeFiChain wiki (how-tos, concepts, wallet, masternodes, DeFi terms): best matching lines and passages with title, heading and url to cite.',
     parameters: WIKI_PARAMETERS,
     startLine: 'Diving into the DeFiChain wiki 📚',
-    async run({ query }) {
+    async run({ query }, { log }) {
       try {
         const { highlights, passages } = await kb.retrieve(query.trim())
         if (!passages.length) return { highlights: [], passages: [], note: `The knowledge base is empty. Load the wiki with: ${INGEST_HINT}` }
         return { highlights, passages }
       } catch (error) {
-        if (error instanceof KnowledgeError) throw new ToolError(error.message, 'unavailable')
+        // The reason (a base built with another embedder, the embeddings service down) is the operator's to act on.
+        if (error instanceof KnowledgeError) {
+          log.warn({ err: error }, 'wiki search failed')
+          throw new ToolError(WIKI_UNAVAILABLE, 'unavailable')
+        }
         throw error
       }
     },
