@@ -411,6 +411,12 @@ export function chatRepository(sql: Sql) {
       }))
     },
 
+    /** Takes back a human message nobody answered (its client was told to send it again). */
+    async withdrawMessage(userId: number, messageId: number): Promise<void> {
+      await sql`delete from chat_messages m where m.id = ${messageId} and m.user_id = ${userId} and m.message_type = 'human'
+                and not exists (select 1 from qa where qa.question_id = m.id)`
+    },
+
     async humanMessageCount(): Promise<number> {
       const [row] = await sql<{ count: string }[]>`select count(*) from chat_messages where message_type = 'human'`
       return Number(row.count)

@@ -167,12 +167,24 @@ export function createChatService({
     const turnDeadline = deadline(turnTimeoutMs, shutdown.signal)
     // Storing the message is not cut by the end of the grace: a turn under way then answers from what it has.
     const storing = deadline(turnTimeoutMs)
-    let stored: Awaited<ReturnType<ChatRepository['startTurn']>>
+    const starting = repository.startTurn(userToken, GREETING, message, application, historyWindow, clientMessageId ?? null)
+    let stored: Awaited<typeof starting>
     try {
-      stored = await abortable(repository.startTurn(userToken, GREETING, message, application, historyWindow, clientMessageId ?? null), storing.signal)
+      stored = await abortable(starting, storing.signal)
     } catch (error) {
       turnDeadline.release()
-      throw storing.expired() ? new TurnUnavailableError(SLOW_DATABASE, { cause: error }) : error
+      if (!storing.expired()) throw error
+      // The client is told to send it again, but the insert may still commit: then it is taken
+      // back, so the resend is no duplicate (a resend with the same client_message_id is answered instead).
+      if (clientMessageId === undefined) {
+        void starting
+          .then(
+            ({ userId, humanId }) => repository.withdrawMessage(userId, humanId),
+            () => undefined,
+          )
+          .catch((withdrawError: unknown) => log.warn({ err: withdrawError }, 'a message stored after its turn gave up was not taken back'))
+      }
+      throw new TurnUnavailableError(SLOW_DATABASE, { cause: error })
     } finally {
       storing.release()
     }

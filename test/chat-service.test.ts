@@ -197,3 +197,32 @@ t.test('a database that is away while a message is admitted gives "try again", l
   t.equal(errors.length, 1, 'logged once')
   t.same(await historyOf('svc-admit-down'), [], 'nothing stored')
 })
+
+t.test('a message whose storing outlasts the turn deadline gets "send it again", and is taken back when it lands late', async (t) => {
+  const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 1000, userTurns })
+  // The messages table is held past the deadline, then let go: the insert commits after the client was answered.
+  let held!: () => void
+  const holding = db.sql.begin(async (tx) => {
+    await tx`lock table chat_messages in exclusive mode`
+    held()
+    await sleep(1500)
+  })
+  await new Promise<void>((resolve) => (held = resolve))
+  const refused = await chat.handleMessage(incoming('svc-late-store', '2+2'), () => undefined).catch((error: unknown) => error)
+  t.ok(refused instanceof TurnUnavailableError, '503')
+  t.match((refused as Error).message, /send your message again/)
+  await holding
+  await sleep(300)
+  t.same(
+    (await historyOf('svc-late-store')).filter(([type]) => type === 'human'),
+    [],
+    'the late copy was taken back',
+  )
+  const resent = await chat.handleMessage(incoming('svc-late-store', '2+2'), () => undefined)
+  t.equal(resent.answer, '2+2 = 4 🧮')
+  t.same(
+    (await historyOf('svc-late-store')).filter(([type]) => type === 'human'),
+    [['human', '2+2']],
+    'the resend is stored once',
+  )
+})
