@@ -12,8 +12,13 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
   if (error.propertyName !== undefined) return `${error.propertyName} is not allowed as a field name`
   const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : ''
   switch (error.keyword) {
-    case 'required':
-      return `${(error.params as { missingProperty: string }).missingProperty} is required`
+    case 'required': {
+      // Inside a list or object, named by its path ("messages.0.role is required").
+      const missing = (error.params as { missingProperty: string }).missingProperty
+      return `${field ? `${field}.` : ''}${missing} is required`
+    }
+    case 'minItems':
+      return `${field} must have at least ${(error.params as { limit: number }).limit} item${(error.params as { limit: number }).limit === 1 ? '' : 's'}`
     case 'type': {
       // A field that may also be null is named by its other type ("application must be a string").
       const type = String((error.params as { type: string }).type)

@@ -184,6 +184,9 @@ t.test('open /v1 (no API_KEYS)', async (t) => {
       t.equal(error.type, 'invalid_request_error', what)
       t.equal(error.param, param, `${what}: param ${param}`)
       t.match(error.error.message, /\S/, `${what}: a message`)
+      // A field inside the list is named by its path, as REST names its fields.
+      if (param === 'messages[0].role') t.equal(error.error.message, 'messages.0.role is required')
+      if (what === 'no messages') t.equal(error.error.message, 'messages must have at least 1 item')
     }
     const wrongModel = await openai.chat.completions.create({ model: 'gpt-4o', user: 'oa-bad', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e)
     t.type(wrongModel, OpenAI.NotFoundError)
