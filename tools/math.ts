@@ -192,7 +192,6 @@ function withoutCourtesy(text: string): string {
 export function expressionFromWords(message: string): string | undefined {
   // A ! right after a number or a bracket is a factorial, not punctuation.
   let text = withoutCourtesy(message.toLowerCase().trim())
-    .trim()
     .replace(/(?:[?.=]|(?<![\d)])!){1,20}\s*$/, '')
     .replace(QUESTION_PREFIX, '')
   text = text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, '') // thousands separators, in one linear pass
