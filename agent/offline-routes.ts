@@ -8,6 +8,7 @@
 // are bounded (`.{0,80}`), never `.*`, and planners see at most ROUTED_CHARS.
 import type { OfflineContext } from '../tools/types.ts'
 import { asksHowOrWhy, findAddress, findHash, findHeight } from '../tools/ocean/intent.ts'
+import { EMOJI_CHARACTERS } from '../lib/emoji.ts'
 
 export type RouteCondition = RegExp | ((context: OfflineContext) => boolean)
 
@@ -26,8 +27,10 @@ export interface OfflineRoute {
 /** Planners read this much of a message; chain-data questions are short, and it bounds their work. */
 export const ROUTED_CHARS = 1000
 
-const SMALL_TALK =
-  /^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]{0,20}(?:jelly)?[\s!.\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]{0,20}$/iu
+const SMALL_TALK = new RegExp(
+  String.raw`^(?:hi|hey|hello|hallo|moin|servus|gm|good (?:morning|evening|afternoon)|thanks?(?: you)?|thx|danke|cheers|ok(?:ay)?|cool|nice|great|bye|ciao|tsch[üu]ss)\b[\s!.,${EMOJI_CHARACTERS}]{0,20}(?:jelly)?[\s!.${EMOJI_CHARACTERS}]{0,20}$`,
+  'iu',
+)
 const HOW_MANY = /\bhow many\b/i
 const TRANSACTION_WORDS = /\b(tx|txid|transaction)\b/i
 const PROPOSAL_WORDS = /\b(proposals?|cfps?|vocs?|dfips?)\b/i

@@ -17,8 +17,10 @@ export function describeValidationErrors(errors: Partial<ErrorObject>[], context
       const missing = (error.params as { missingProperty: string }).missingProperty
       return `${field ? `${field}.` : ''}${missing} is required`
     }
-    case 'minItems':
-      return `${field} must have at least ${(error.params as { limit: number }).limit} item${(error.params as { limit: number }).limit === 1 ? '' : 's'}`
+    case 'minItems': {
+      const { limit } = error.params as { limit: number }
+      return `${field} must have at least ${limit} item${limit === 1 ? '' : 's'}`
+    }
     case 'type': {
       // A field that may also be null is named by its other type ("application must be a string").
       const type = String((error.params as { type: string }).type)

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Everything else receives a Config.
 import proxyaddr from '@fastify/proxy-addr'
 import { parseIngestArgs, type IngestJob } from '../knowledge/ingest-args.ts'
+import { allowedOrigins } from './origin.ts'
 
 export interface Config {
   port: number
@@ -176,13 +177,11 @@ function rateLimit(env: Env, name: string, fallback: string): RateLimit | undefi
 // Browsers send Origin as scheme://host[:port] exactly: anything else (a trailing slash, a path) would match nothing.
 function corsOrigin(env: Env): string {
   const raw = optional(env, 'CORS_ORIGIN') ?? '*'
-  if (raw === '*') return raw
-  const exact = (origin: string) => URL.canParse(origin) && /^https?:$/.test(new URL(origin).protocol) && new URL(origin).origin === origin
-  const wrong = raw
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin && !exact(origin))
-  if (wrong.length) throw new ConfigError(`CORS_ORIGIN must be * or origins like https://chat.example.com (scheme, host and port, comma-separated), got "${wrong[0]}"`)
+  const origins = allowedOrigins(raw)
+  const exact = (origin: string) => URL.canParse(origin) && ['http:', 'https:'].includes(new URL(origin).protocol) && new URL(origin).origin === origin
+  const wrong = origins === true ? undefined : origins.find((origin) => !exact(origin))
+  if (wrong !== undefined)
+    throw new ConfigError(`CORS_ORIGIN must be * or origins like https://chat.example.com (scheme, host and port, comma-separated), got "${wrong}"`)
   return raw
 }
 

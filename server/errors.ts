@@ -46,10 +46,14 @@ export function socketError(error: unknown, log: Pick<Logger, 'error'>, transpor
   return failure.retryAfterSeconds === undefined ? { error: failure.message } : { error: failure.message, retry_after: failure.retryAfterSeconds }
 }
 
+/** A request body that is not JSON at all (JSON-RPC calls this a parse error). */
+export function isInvalidJson(error: unknown): boolean {
+  const code = (error as Partial<FastifyError> | undefined)?.code
+  return code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError
+}
+
 function clientErrorMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
-    return 'body must be valid JSON'
-  }
+  if (isInvalidJson(error)) return 'body must be valid JSON'
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body must be JSON sent with Content-Type: application/json'
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body is too large'
   return error.message

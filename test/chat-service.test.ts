@@ -99,6 +99,35 @@ const historyOf = async (token: string) => {
   const userId = await repository.findUser(token)
   return userId === undefined ? [] : (await repository.history(userId, 100)).map((row) => [row.message_type, row.content])
 }
+// A chat service whose per-user rate counters are shared in a database, as with DATABASE_URL.
+const withSharedCounters = (sql: Parameters<typeof postgresCounters>[0]) =>
+  createChatService({
+    repository,
+    agent: createOfflineAgent([mathTool]),
+    log,
+    historyWindow: 10,
+    turnTimeoutMs: 5000,
+    userTurns,
+    limits: createTurnLimits({
+      counters: postgresCounters(sql),
+      rateLimitUser: { max: 100, windowMs: 60_000 },
+      maxPendingPerUser: 5,
+      maxTurnsInFlight: 0,
+      eventLoopLagging: () => false,
+    }),
+  })
+// Holds a table locked for `ms` (the message path's statements on it wait); resolves once it is held, with the end of the hold.
+async function holdTable(table: 'rate_limit_counters' | 'chat_messages', ms: number): Promise<{ released: Promise<unknown> }> {
+  let held!: () => void
+  const locked = new Promise<void>((resolve) => (held = resolve))
+  const released = db.sql.begin(async (tx) => {
+    await tx`lock table ${tx(table)} in exclusive mode`
+    held()
+    await sleep(ms)
+  })
+  await Promise.race([locked, released])
+  return { released }
+}
 // Works until the turn is cut, then answers with what it has (as the LLM loop does).
 const answersWhenCut = {
   run: ({ signal }: { signal: AbortSignal }) =>
@@ -110,29 +139,16 @@ const answersWhenCut = {
 }
 
 t.test('a drain waits for a message still being admitted (the shared rate counters are in the database)', async (t) => {
-  const limits = createTurnLimits({
-    counters: postgresCounters(db.sql),
-    rateLimitUser: { max: 100, windowMs: 60_000 },
-    maxPendingPerUser: 5,
-    maxTurnsInFlight: 0,
-    eventLoopLagging: () => false,
-  })
-  const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 5000, userTurns, limits })
+  const chat = withSharedCounters(db.sql)
   // The counters are held for a moment: the message waits in admission.
-  let held!: () => void
-  const holding = db.sql.begin(async (tx) => {
-    await tx`lock table rate_limit_counters in exclusive mode`
-    held()
-    await sleep(300)
-  })
-  await new Promise<void>((resolve) => (held = resolve))
+  const hold = await holdTable('rate_limit_counters', 300)
   let answered = false
   const reply = chat.handleMessage(incoming('svc-admitting', '6*7'), () => undefined).then((value) => ((answered = true), value))
   await sleep(50)
   t.equal(await chat.drain(5000), true, 'drained within the grace')
   t.ok(answered, 'the message was answered before the drain ended')
   t.equal((await reply).answer, '6*7 = 42 🧮')
-  await holding
+  await hold.released
 })
 
 t.test("a user's message still queued when the grace runs out is refused as restarting, and nothing of it is stored", async (t) => {
@@ -180,14 +196,7 @@ t.test('a database that is away while a message is admitted gives "try again", l
   // Shared counters on a database that is gone: nothing listens on port 1.
   const gone = postgres('postgres://jelly@127.0.0.1:1/jelly', { max: 1, connect_timeout: 2, onnotice: () => undefined })
   t.teardown(() => gone.end({ timeout: 0 }))
-  const failing = createTurnLimits({
-    counters: postgresCounters(gone as unknown as Parameters<typeof postgresCounters>[0]),
-    rateLimitUser: { max: 100, windowMs: 60_000 },
-    maxPendingPerUser: 5,
-    maxTurnsInFlight: 0,
-    eventLoopLagging: () => false,
-  })
-  const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 5000, userTurns, limits: failing })
+  const chat = withSharedCounters(gone as unknown as Parameters<typeof postgresCounters>[0])
   const before = lines.length
   const refused = await chat.handleMessage(incoming('svc-admit-down', '1+1'), () => undefined).catch((error: unknown) => error)
   t.ok(refused instanceof TurnUnavailableError, '503, not 500')
@@ -201,17 +210,11 @@ t.test('a database that is away while a message is admitted gives "try again", l
 t.test('a message whose storing outlasts the turn deadline gets "send it again", and is taken back when it lands late', async (t) => {
   const chat = createChatService({ repository, agent: createOfflineAgent([mathTool]), log, historyWindow: 10, turnTimeoutMs: 1000, userTurns })
   // The messages table is held past the deadline, then let go: the insert commits after the client was answered.
-  let held!: () => void
-  const holding = db.sql.begin(async (tx) => {
-    await tx`lock table chat_messages in exclusive mode`
-    held()
-    await sleep(1500)
-  })
-  await new Promise<void>((resolve) => (held = resolve))
+  const hold = await holdTable('chat_messages', 1500)
   const refused = await chat.handleMessage(incoming('svc-late-store', '2+2'), () => undefined).catch((error: unknown) => error)
   t.ok(refused instanceof TurnUnavailableError, '503')
   t.match((refused as Error).message, /send your message again/)
-  await holding
+  await hold.released
   await sleep(300)
   t.same(
     (await historyOf('svc-late-store')).filter(([type]) => type === 'human'),

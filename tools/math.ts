@@ -5,6 +5,7 @@
 import { Parser } from 'expr-eval-fork'
 import type { FromSchema } from 'json-schema-to-ts'
 import { ToolError, type Tool } from './types.ts'
+import { EMOJI_CHARACTERS } from '../lib/emoji.ts'
 
 const MAX_EXPRESSION_CHARS = 200
 
@@ -165,7 +166,7 @@ const QUESTION_PREFIX =
 // token by token from the end, without a regular expression over the whole tail,
 // so a long run of punctuation costs linear time.
 const COURTESY = ['thanks', 'thank you', 'thx', 'please', 'pls', 'danke', 'bitte', 'jelly']
-const EMOJI = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u200d\ufe0f]$/u
+const EMOJI = new RegExp(`^[${EMOJI_CHARACTERS}]$`, 'u')
 const TAIL_PUNCTUATION = new Set([' ', '\t', '\n', ',', '.', '!', '?'])
 // What may stand between a sum and a friendly word: not "!" or "?", which may be the sum's own (5!, 2+2?).
 const TAIL_SEPARATORS = new Set([' ', '\t', '\n', ','])
@@ -180,7 +181,7 @@ function withoutCourtesy(text: string): string {
   for (let tokens = 0; tokens < 8; tokens++) {
     const kept = trimEnd(rest, TAIL_PUNCTUATION)
     // The last character, whole when it is a surrogate pair (most emoji are).
-    const last = kept.slice(/[\udc00-\udfff]/.test(kept.at(-1) ?? '') ? -2 : -1)
+    const last = [...kept.slice(-2)].at(-1) ?? ''
     const word = COURTESY.find((courtesy) => kept.endsWith(courtesy) && !/\p{L}/u.test(kept[kept.length - courtesy.length - 1] ?? ''))
     if (last && EMOJI.test(last)) rest = trimEnd(kept.slice(0, -last.length), TAIL_SEPARATORS)
     else if (word) rest = trimEnd(kept.slice(0, -word.length), TAIL_SEPARATORS)

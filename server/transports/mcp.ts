@@ -16,7 +16,7 @@ import type { Tool } from '../../tools/types.ts'
 import { MAX_RESULT_CHARS, type ToolRunner } from '../../agent/run-tool-calls.ts'
 import { createMessageValidator } from '../message-input.ts'
 import type { ChatService } from '../chat-service.ts'
-import { restError, socketError } from '../errors.ts'
+import { isInvalidJson, restError, socketError } from '../errors.ts'
 import { bearerToken, errorStatus, tokenFromApiKey } from '../openai-compat.ts'
 
 const SERVER_INFO = { name: 'jelly', version: '1.0.0' }
@@ -108,7 +108,7 @@ export const mcpRoute: FastifyPluginAsync<AppServices> = async (app, { tools: ru
     errorHandler: (error, request, reply) => {
       const { status, body, retryAfterSeconds } = restError(error, request.log)
       if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-      const code = status === 400 && body.error === 'body must be valid JSON' ? PARSE_ERROR : status >= 500 ? INTERNAL_ERROR : INVALID_REQUEST
+      const code = isInvalidJson(error) ? PARSE_ERROR : status >= 500 ? INTERNAL_ERROR : INVALID_REQUEST
       return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message: body.error } })
     },
     // The SDK's web-standard transport answers with a Response, which Fastify sends like any reply: hooks, CORS, logs and metrics stay as for every route.
