@@ -141,31 +141,8 @@ export function extractAnswer(question: string, passages: Passage[], options: Ex
 
 /** Every candidate line of the passages with its score, best first. */
 export function rankLines(question: string, passages: Passage[]): Candidate[] {
-  const asked = contentWords(question.replace(CONTRACTION, ''))
-  const query = [...new Set(asked)].slice(0, MAX_QUERY_WORDS)
+  const { query, wordMatches } = matcherFor(question)
   if (!query.length) return []
-  // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
-  const joined = new Map(query.map((word) => [word, new Set<string>()]))
-  asked.slice(1).forEach((word, index) => {
-    const compound = asked[index] + word
-    joined.get(word)?.add(compound)
-    joined.get(asked[index])?.add(compound)
-  })
-  // Each distinct word of the lines is compared with the question's words once
-  // (lines share most of their words); a line's match per question word is the
-  // best of its words'.
-  const queryStems = query.map(stem)
-  const vocabulary = new Map<string, Float64Array>()
-  const wordMatches = (other: string) => {
-    let known = vocabulary.get(other)
-    if (!known) {
-      const otherStem = stem(other)
-      known = new Float64Array(query.length)
-      query.forEach((word, q) => (known![q] = joined.get(word)!.has(other) ? 1 : wordSimilarity(word, queryStems[q], other, otherStem)))
-      vocabulary.set(other, known)
-    }
-    return known
-  }
   const lineMatches = (words: string[]) => {
     const best = new Float64Array(query.length)
     for (const other of words) {
@@ -225,6 +202,48 @@ export function rankLines(question: string, passages: Passage[]): Candidate[] {
     candidate.score = own[index] + NEIGHBOUR_SHARE * near
   })
   return [...candidates].sort((a, b) => b.score - a.score || a.index - b.index)
+}
+
+interface Matcher {
+  /** The question's distinct words considered. */
+  query: string[]
+  /** How well a word matches each question word (0..1). */
+  wordMatches(word: string): Float64Array
+}
+
+// One answer ranks the same question's lines several times (its pages, its
+// lines, the passages for a model): the last question's word matches are kept.
+let lastMatcher: { question: string; matcher: Matcher } | undefined
+
+function matcherFor(question: string): Matcher {
+  if (lastMatcher?.question === question) return lastMatcher.matcher
+  const asked = contentWords(question.replace(CONTRACTION, ''))
+  const query = [...new Set(asked)].slice(0, MAX_QUERY_WORDS)
+  // Two question words written as one elsewhere ("masternode ID" ~ "MasternodeID", "Block Rewards" ~ "Blockrewards").
+  const joined = new Map(query.map((word) => [word, new Set<string>()]))
+  asked.slice(1).forEach((word, index) => {
+    const compound = asked[index] + word
+    joined.get(word)?.add(compound)
+    joined.get(asked[index])?.add(compound)
+  })
+  // Each distinct word of the lines is compared with the question's words once
+  // (lines share most of their words); a line's match per question word is the
+  // best of its words'.
+  const queryStems = query.map(stem)
+  const vocabulary = new Map<string, Float64Array>()
+  const wordMatches = (other: string) => {
+    let known = vocabulary.get(other)
+    if (!known) {
+      const otherStem = stem(other)
+      known = new Float64Array(query.length)
+      query.forEach((word, q) => (known![q] = joined.get(word)!.has(other) ? 1 : wordSimilarity(word, queryStems[q], other, otherStem)))
+      vocabulary.set(other, known)
+    }
+    return known
+  }
+  const matcher = { query, wordMatches }
+  lastMatcher = { question, matcher }
+  return matcher
 }
 
 /**
@@ -356,18 +375,26 @@ function nearlySame(a: string, b: string): boolean {
   return editDistance(a, b, limit) <= limit
 }
 
-/** Levenshtein distance, giving up (limit + 1) once it must exceed the limit. */
+/**
+ * Levenshtein distance, or limit + 1 once it must exceed the limit. Only the
+ * cells within `limit` of the diagonal can stay within it, so only they are
+ * worked out: a few per letter instead of a whole row.
+ */
 function editDistance(a: string, b: string, limit: number): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  const over = limit + 1
+  if (Math.abs(a.length - b.length) > limit) return over
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => Math.min(j, over))
+  let current = new Array<number>(b.length + 1)
   for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    let rowBest = i
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    current.fill(over)
+    current[0] = Math.min(i, over)
+    let rowBest = current[0]
+    for (let j = Math.max(1, i - limit); j <= Math.min(b.length, i + limit); j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), over)
       rowBest = Math.min(rowBest, current[j])
     }
-    if (rowBest > limit) return limit + 1
-    previous = current
+    if (rowBest > limit) return over
+    ;[previous, current] = [current, previous]
   }
   return previous[b.length]
 }

@@ -63,12 +63,15 @@ export async function retrieve(source: Source, query: string, options: RetrieveO
   const hits = await source.search(query, { k: ANSWER_HITS, perPage: PASSAGES_PER_PAGE })
   if (!hits.length) return { highlights: [], passages: [] }
   const context = answerPages(query, await answerContext(source, hits))
+  // Each step ranks hundreds of lines: other turns (and /health) get the loop in between.
+  await turnOfTheLoop()
   const highlights = extractAnswer(query, context, { budget: highlightBudget }).map(({ passage, sentence }) => ({
     text: sentence,
     title: context[passage].title,
     heading: context[passage].heading,
     url: context[passage].url,
   }))
+  await turnOfTheLoop()
   const passages = hits.slice(0, MODEL_PASSAGES).map((hit, index) => ({
     source: hit.source,
     title: hit.title,
@@ -78,6 +81,8 @@ export async function retrieve(source: Source, query: string, options: RetrieveO
   }))
   return { highlights, passages }
 }
+
+const turnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve))
 
 function rankWeight(rank: number): number {
   return 1 / (1 + 0.2 * rank)

@@ -50,7 +50,7 @@ export async function hybridSearch(
     // Without a language, no filter at all: a catch-all predicate would keep
     // the planner from the index order on a generic plan.
     const inLangs = (alias: string) => (langs ? tx`and ${tx(alias)}.lang = any(${langs}::text[])` : tx``)
-    const rows = await tx`
+    const search = tx`
       with vec as (
         select id, row_number() over (order by distance) as rank
         from (
@@ -84,7 +84,8 @@ export async function hybridSearch(
       select c.document_id, d.source, d.title, c.url, c.heading, c.content, c.lang, f.score::float8 as score
       from fused f join kb_chunks c on c.id = f.id join kb_documents d on d.id = c.document_id
       order by f.score desc, c.id`
-    await settings
+    // Awaited together: if the connection fails, neither failure goes unhandled.
+    const [, rows] = await Promise.all([settings, search])
     return rows.map((row) => ({
       documentId: Number(row.document_id),
       source: row.source,

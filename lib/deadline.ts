@@ -37,9 +37,10 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
  */
 export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
+    // Handled even when the signal wins: a failure after the caller gave up is not an unhandled rejection.
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    if (signal.aborted) onAbort()
   })
 }

@@ -17,6 +17,7 @@ import { createTurnLimits } from '../server/turn-limits.ts'
 import { postgresCounters } from '../db/rate-counters.ts'
 import { createOceanTools } from '../tools/ocean/index.ts'
 import { freshDatabase } from './helpers/data-dir.ts'
+import { eventually } from './helpers/chat.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
 import { startFakeOcean } from './fakes/ocean.ts'
 
@@ -173,7 +174,7 @@ t.test("an LLM turn cut at the end of the grace answers offline within the wind-
   const provider = await startFakeOpenAI(() => ({ content: 'never sent', delayMs: 30_000 }))
   t.teardown(() => provider.close())
   const ocean = await startFakeOcean(t)
-  ocean.setDelay(3000)
+  ocean.setDelay(5000)
   const offline = createOfflineAgent(createOceanTools({ url: ocean.url, network: 'mainnet', timeoutMs: 10_000, log }))
   const agent = createLlmAgent({ tools: [], fallback: offline, model: 'm', apiKey: 'k', baseUrl: provider.url, maxToolRounds: 1, toolTimeoutMs: 10_000, prices: {} })
   const chat = service(agent)
@@ -182,7 +183,8 @@ t.test("an LLM turn cut at the end of the grace answers offline within the wind-
   const started = performance.now()
   t.equal(await chat.drain(200), false, 'the grace ran out')
   const waited = performance.now() - started
-  t.ok(waited < 200 + 500 + 100, `drain ended ${Math.round(waited)} ms after it began (grace 200 ms, wind-down 500 ms)`)
+  // Slack for a busy machine; a drain that waited for the tool would take 5 s.
+  t.ok(waited < 200 + 500 + 800, `drain ended ${Math.round(waited)} ms after it began (grace 200 ms, wind-down 500 ms)`)
   const { answer } = await reply
   t.match(answer, /stopped before it finished/, 'the answer says what happened')
   t.same((await historyOf('svc-last-moment')).slice(1), [
@@ -215,12 +217,9 @@ t.test('a message whose storing outlasts the turn deadline gets "send it again",
   t.ok(refused instanceof TurnUnavailableError, '503')
   t.match((refused as Error).message, /send your message again/)
   await hold.released
-  await sleep(300)
-  t.same(
-    (await historyOf('svc-late-store')).filter(([type]) => type === 'human'),
-    [],
-    'the late copy was taken back',
-  )
+  // The greeting commits with the late copy and stays: seen alone, the copy landed and was taken back.
+  const alone = (history: string[][]) => history.length === 1 && history[0][1] === GREETING
+  t.ok(await eventually(async () => alone(await historyOf('svc-late-store')), 5000, 'the late copy taken back'), 'the late copy was taken back')
   const resent = await chat.handleMessage(incoming('svc-late-store', '2+2'), () => undefined)
   t.equal(resent.answer, '2+2 = 4 🧮')
   t.same(

@@ -17,6 +17,7 @@ import { databaseUrlFor, freshMigratedDataDir } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { startCluster } from './helpers/postgres-cluster.ts'
 import { calculatorModel } from './helpers/llm-scripts.ts'
+import { GREETING } from '../server/chat-service.ts'
 
 const ADMIN_TOKEN = 'faults-admin-token'
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -61,11 +62,25 @@ function socketUser(socket: Socket, user: string, acks: Ack[], failures: { statu
   })()
 }
 
+/** Every page of a listing, newest page first, read back to the start: a busy run stores more than one page. */
+async function allPages(read: (before: number | undefined) => Promise<{ id: number }[]>): Promise<any[]> {
+  const pages: { id: number }[][] = []
+  let before: number | undefined
+  for (let page = await read(before); page.length > 0; page = await read(before)) {
+    pages.push(page)
+    before = Math.min(...page.map((entry) => entry.id))
+  }
+  return pages
+}
+
 /** Every acknowledged turn is stored whole, once; nothing else but at most a last unanswered question per user. */
 async function checkNothingAcknowledgedLost(t: Test, http: Injector, users: string[], acks: Ack[]): Promise<void> {
   let lost = 0
   for (const user of users) {
-    const history: any[] = (await http.post('/history', { user_token: user })).body
+    // Oldest first within a page, pages newest first: reversed, the whole transcript in order.
+    const pages = await allPages(async (before) => (await http.post('/history', { user_token: user, limit: 200, before: before ?? null })).body)
+    const history: any[] = pages.reverse().flat()
+    t.equal(history[0]?.content, GREETING, `${user}: the whole transcript, from the greeting`)
     const humans = history.filter((entry) => entry.message_type === 'human').map((entry) => entry.content)
     t.equal(new Set(humans).size, humans.length, `${user}: no message stored twice`)
     for (const ack of acks.filter((a) => a.user === user)) {
@@ -80,9 +95,9 @@ async function checkNothingAcknowledgedLost(t: Test, http: Injector, users: stri
     t.same(orphans, [], `${user}: no answer without its question`)
   }
   t.equal(lost, 0, `acknowledged turns lost: ${lost} of ${acks.length}`)
-  const qa = await http.get('/messages_answers?limit=500', ADMIN)
+  const qa = await allPages(async (before) => (await http.get(`/messages_answers?limit=500${before === undefined ? '' : `&before=${before}`}`, ADMIN)).body)
   const answered = new Map<string, number>()
-  for (const row of qa.body as { question: string }[]) answered.set(row.question, (answered.get(row.question) ?? 0) + 1)
+  for (const row of qa.flat() as { question: string }[]) answered.set(row.question, (answered.get(row.question) ?? 0) + 1)
   t.same(
     acks.filter((ack) => answered.get(question(ack.user, ack.k)) !== 1),
     [],

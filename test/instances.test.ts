@@ -14,6 +14,7 @@ import { connectWs, postJson } from './helpers/client.ts'
 import { freshDataDir, databaseUrlFor } from './helpers/data-dir.ts'
 import { TEST_DATABASE_URL } from './helpers/test-database.ts'
 import { calculatorAnswer, calculatorModel } from './helpers/llm-scripts.ts'
+import { eventually } from './helpers/chat.ts'
 
 const DOCS = fileURLToPath(new URL('./fixtures/knowledge/docs/', import.meta.url))
 const TOOL_LINE = "Let's do the math together 🧮"
@@ -62,10 +63,14 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
     const asked = [...request.messages].reverse().find((message) => message.role === 'user')?.content
     model.delayMs = asked === question(1) ? 2800 : 150
   }
+  const sql = postgres(databaseUrlFor(dataDir)!.replace(/[?&]pgbouncer=true/, ''), { max: 1, onnotice: () => undefined })
+  t.teardown(() => sql.end())
+  // Each message is sent once the one before holds its ticket: arrival order is then the order sent.
+  const tickets = (count: number) => eventually(async () => (await sql`select id from turn_queue`).length === count, 5000, `${count} tickets`)
   const long = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(1) })
-  await sleep(200)
+  await tickets(1)
   const waiting = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(2) })
-  await sleep(200)
+  await tickets(2)
   const later = postJson(`${b.url}/user_message`, { user_token: 'patient-user', message: question(3) })
   t.ok([await long, await waiting, await later].every((reply) => reply.status === 200))
   const patient = (await postJson(`${a.url}/history`, { user_token: 'patient-user' })).body
@@ -76,13 +81,14 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
   )
 
   model.reset()
-  model.delayMs = 150
+  // Long enough that all four reach the model together even on a busy machine.
+  model.delayMs = 400
   const users = ['u1', 'u2', 'u3', 'u4']
   const started = Date.now()
   const concurrent = await Promise.all(users.map((user, i) => postJson(`${(i % 2 ? b : a).url}/user_message`, { user_token: user, message: question(i + 1) })))
   t.ok(concurrent.every((reply) => reply.status === 200))
   t.ok(model.maxConcurrent >= 3, `different users run at the same time (${model.maxConcurrent} at once)`)
-  t.ok(Date.now() - started < 4 * 2 * 150, 'and do not wait for each other')
+  t.ok(Date.now() - started < 4 * 2 * 400, 'and do not wait for each other')
 })
 
 t.test('instances starting at once on an empty database: migrations run once, all come up, one ingests', { skip: needsPostgres }, async (t) => {
@@ -151,7 +157,7 @@ t.test('/ws connections get server pings, so proxies keep them open', async (t) 
   t.teardown(() => ws.close())
   let pings = 0
   ws.on('ping', () => pings++)
-  await sleep(450)
-  t.ok(pings >= 3, `pinged ${pings} times in 450 ms`)
+  // Within 5 s: pinged at WS_PING_INTERVAL_MS, not the default 25 s.
+  t.ok(await eventually(async () => pings >= 3, 5000, 'three pings'), 'pinged every 100 ms')
   t.equal(ws.readyState, ws.OPEN, 'the client answered (ws pongs by itself) and stays connected')
 })

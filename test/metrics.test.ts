@@ -5,6 +5,7 @@ import { buildTestApp, listenTestApp } from './helpers/app.ts'
 import { injector } from './helpers/inject.ts'
 import { connectSocketIo, connectWs, postJson, socketIoTurn, wsTurn } from './helpers/client.ts'
 import { startFakeOpenAI } from './fakes/openai.ts'
+import { eventually } from './helpers/chat.ts'
 
 const ADMIN_TOKEN = 'metrics-admin-token-0123456789'
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -85,9 +86,8 @@ t.test('metrics move with turns, tools, LLM calls, refusals and sockets', async 
 
   socket.close()
   ws.close()
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  const closed = await scrape()
-  t.equal(value(closed, 'jelly_sockets_connected'), 0, 'closed sockets leave the gauge')
+  const closed = await eventually(async () => value(await scrape(), 'jelly_sockets_connected') === 0, 5000, 'the closes to reach the server')
+  t.ok(closed, 'closed sockets leave the gauge')
 })
 
 t.test('a turn the LLM could not answer counts as a fallback, with its failed requests', async (t) => {
