@@ -1,10 +1,12 @@
 // Knowledge-base benchmark: ingestion of the shared wiki corpus (first run and
-// an unchanged second run) and search latency p50/p99 at corpus size and at
-// 100,000 synthetic chunks. Standalone: npx tsx bench/knowledge.ts [chunks]
+// an unchanged second run), search latency p50/p99 at corpus size and at
+// 100,000 synthetic chunks, and the offline answer's retrieval with the event
+// loop's longest block at corpus size. Standalone: npx tsx bench/knowledge.ts [chunks]
 // (or BENCH_CHUNKS=20000 for a quicker run). The synthetic base is built once
 // and reused from the temp folder by later runs (the output says so).
 // Prints one JSON object last, for bench/run.ts.
 import { createHash } from 'node:crypto'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,6 +37,10 @@ export interface KnowledgeBenchResult {
   unchangedIngestMs: number
   corpusChunks: number
   corpusSearch: { p50Ms: number; p99Ms: number }
+  /** The offline answer's retrieval (search, page, line ranking) of the dev questions, and the event loop's longest block meanwhile. */
+  corpusAnswer: { p50Ms: number; p99Ms: number; longestBlockMs: number }
+  /** The longest event-loop block while a 4,000-character message of wiki words is answered (the worst case). */
+  longMessageBlockMs: number
   syntheticChunks: number
   syntheticLoadMs: number
   syntheticIndexMs: number
@@ -60,7 +66,13 @@ export async function benchKnowledge(chunkCount = SYNTHETIC_CHUNKS, say: (line: 
     const [{ count }] = await sql`select count(*)::int as count from kb_chunks`
     const corpusSearch = await latency(sql, embedder, queries)
     say(`search at ${count} chunks: p50 ${corpusSearch.p50Ms} ms, p99 ${corpusSearch.p99Ms} ms`)
-    return { firstIngestMs, unchangedIngestMs, corpusChunks: count as number, corpusSearch }
+    const corpusAnswer = await answerLatency(sql, embedder, queries)
+    say(
+      `offline answer's retrieval at ${count} chunks: p50 ${corpusAnswer.p50Ms} ms, p99 ${corpusAnswer.p99Ms} ms; longest event-loop block ${corpusAnswer.longestBlockMs} ms`,
+    )
+    const longMessageBlockMs = await longMessageBlock(sql, embedder)
+    say(`a 4,000-character message of wiki words: longest event-loop block ${longMessageBlockMs} ms (least of 5)`)
+    return { firstIngestMs, unchangedIngestMs, corpusChunks: count as number, corpusSearch, corpusAnswer, longMessageBlockMs }
   })
 
   const base = await syntheticBase(chunkCount, say)
@@ -149,6 +161,46 @@ async function latency(sql: Sql, embedder: Embedder, queries: string[]): Promise
     await kb.search(query, { k: 5 })
     if (index >= 10) times.push(performance.now() - started)
   }
+  return percentiles(times)
+}
+
+async function answerLatency(sql: Sql, embedder: Embedder, queries: string[]): Promise<{ p50Ms: number; p99Ms: number; longestBlockMs: number }> {
+  const kb = createKnowledgeBaseWith({ sql, embedder, log })
+  const times: number[] = []
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  for (const [index, query] of queries.entries()) {
+    if (index === 10) delay.enable()
+    const started = performance.now()
+    await kb.retrieve(query)
+    if (index >= 10) times.push(performance.now() - started)
+  }
+  delay.disable()
+  return { ...percentiles(times), longestBlockMs: Number((delay.max / 1e6).toFixed(1)) }
+}
+
+// As test/knowledge-event-loop.test.ts builds it: the distinct words of the pages a broad question retrieves.
+async function longMessageBlock(sql: Sql, embedder: Embedder): Promise<number> {
+  const kb = createKnowledgeBaseWith({ sql, embedder, log })
+  const hits = await kb.search('masternode reward liquidity mining vault collateral', { k: 5 })
+  const chunks = await kb.pageChunks([...new Set(hits.map((hit) => hit.url.replace(/#.*$/, '')))])
+  const distinct = [...new Set(chunks.flatMap((chunk) => chunk.content.split(/\s+/)).filter((word) => /^[a-z]{4,}$/i.test(word)))]
+  let message = ''
+  for (let i = 0; message.length < 3980; i++) message += `${distinct[i % distinct.length]} `
+  message = message.trim()
+  await kb.retrieve(message)
+  const blocks: number[] = []
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const delay = monitorEventLoopDelay({ resolution: 5 })
+    delay.enable()
+    await kb.retrieve(message)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    delay.disable()
+    blocks.push(delay.max / 1e6)
+  }
+  return Number(Math.min(...blocks).toFixed(1))
+}
+
+function percentiles(times: number[]): { p50Ms: number; p99Ms: number } {
   times.sort((a, b) => a - b)
   const at = (share: number) => Number(times[Math.min(times.length - 1, Math.floor(share * times.length))].toFixed(1))
   return { p50Ms: at(0.5), p99Ms: at(0.99) }

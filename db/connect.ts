@@ -39,6 +39,13 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   // PGlite has one session: a single connection keeps transactions isolated
   // (postgres.js queues and pipelines everything else behind it).
   const sql = postgres({ path: embedded.socketPath, max: 1, debug, user: 'postgres', database: 'postgres', onnotice: () => undefined })
+  try {
+    await firstStatement(sql)
+  } catch (error) {
+    await sql.end({ timeout: 0 }).catch(() => undefined)
+    await embedded.stop()
+    throw error
+  }
   return {
     sql,
     embedded: true,
@@ -75,12 +82,25 @@ async function connectUrl(databaseUrl: string, options: DatabaseOptions, debug: 
     connection,
   })
   try {
-    await sql`select 1`
+    await firstStatement(sql)
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => undefined)
     throw new DatabaseUnreachableError(`the database at ${where} cannot be reached: ${reason(error)}`)
   }
   return { sql, embedded: false, where, transactionPooler, close: () => sql.end({ timeout: 5 }) }
+}
+
+/**
+ * The first statement, on the first connection. postgres.js fetches the array
+ * types as each new connection's first statement and drops that promise: a
+ * connection that fails during it (a database restarting) rejects it unhandled,
+ * which ends the process (porsager/postgres#1192, open in 3.4.9). The types are
+ * the same on every connection and the pool shares them once fetched, so only
+ * this connection fetches them; later ones go straight to their statements.
+ */
+async function firstStatement(sql: Sql): Promise<void> {
+  await sql`select 1`
+  sql.options.fetch_types = false
 }
 
 /** Supabase's Supavisor serves transaction mode on port 6543; PgBouncer URLs say `pgbouncer=true`. */

@@ -20,6 +20,7 @@ const DOCS = fileURLToPath(new URL('./fixtures/knowledge/docs/', import.meta.url
 const TOOL_LINE = "Let's do the math together 🧮"
 const question = (k: number) => `what is ${k} plus ${k}?`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+type Instance = { url: string }
 const needsPostgres = TEST_DATABASE_URL ? false : 'needs a PostgreSQL server (TEST_DATABASE_URL, e.g. npm run test:postgres): instances cannot share an embedded database'
 
 t.test('two server processes on one PostgreSQL, one user driven from both', { skip: needsPostgres }, async (t) => {
@@ -30,18 +31,28 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
   const env = { DATA_DIR: dataDir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test' }
   const [a, b] = await Promise.all([spawnServer(t, env), spawnServer(t, env)])
 
-  // Warm (code and connection pools): a cold process's first requests can take longer than the gaps below.
+  // Warm (code and connection pools): what follows measures warm instances.
   await Promise.all([a, b, a, b, a, b].map((server, i) => postJson(`${server.url}/user_message`, { user_token: `warm-${i}`, message: question(0) })))
   model.reset()
-  // Alternating instances, 200 ms apart, while a turn takes about 350 ms: each
-  // arrives while earlier ones still wait or run. (Arrival is when the instance
-  // takes its ticket in the database, a round trip after the request arrives.)
+  const sql = postgres(databaseUrlFor(dataDir)!.replace(/[?&]pgbouncer=true/, ''), { max: 1, onnotice: () => undefined })
+  t.teardown(() => sql.end())
+  // Arrival is when an instance takes its ticket in the database (ids rise in that order): each
+  // message is sent once the one before holds its ticket, so arrival order is the order sent.
+  const ticketsTaken = async () => Number((await sql`select coalesce(pg_sequence_last_value('turn_queue_id_seq'), 0) as n`)[0].n)
+  const sendInTurn = async (requests: [Instance, number][], user: string) => {
+    const replies: Promise<{ status: number; body: any }>[] = []
+    for (const [server, k] of requests) {
+      const before = await ticketsTaken()
+      replies.push(postJson(`${server.url}/user_message`, { user_token: user, message: question(k) }))
+      await eventually(async () => (await ticketsTaken()) > before, 5000, `message ${k} taking its ticket`)
+    }
+    return Promise.all(replies)
+  }
+  // Alternating instances, while a turn takes about 350 ms: each arrives while earlier ones still wait or run.
   const sent = [1, 2, 3, 4, 5, 6]
-  const replies = await Promise.all(
-    sent.map(async (k, i) => {
-      await sleep(i * 200)
-      return postJson(`${(i % 2 ? b : a).url}/user_message`, { user_token: 'shared-user', message: question(k) })
-    }),
+  const replies = await sendInTurn(
+    sent.map((k, i) => [i % 2 ? b : a, k]),
+    'shared-user',
   )
   replies.forEach((reply, i) => t.match(reply, { status: 200, body: { response: calculatorAnswer(String(2 * sent[i])) } }, `message ${sent[i]} answered`))
   t.equal(model.maxConcurrent, 1, "the user's turns never overlapped, across instances")
@@ -63,16 +74,18 @@ t.test('two server processes on one PostgreSQL, one user driven from both', { sk
     const asked = [...request.messages].reverse().find((message) => message.role === 'user')?.content
     model.delayMs = asked === question(1) ? 2800 : 150
   }
-  const sql = postgres(databaseUrlFor(dataDir)!.replace(/[?&]pgbouncer=true/, ''), { max: 1, onnotice: () => undefined })
-  t.teardown(() => sql.end())
-  // Each message is sent once the one before holds its ticket: arrival order is then the order sent.
-  const tickets = (count: number) => eventually(async () => (await sql`select id from turn_queue`).length === count, 5000, `${count} tickets`)
-  const long = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(1) })
-  await tickets(1)
-  const waiting = postJson(`${a.url}/user_message`, { user_token: 'patient-user', message: question(2) })
-  await tickets(2)
-  const later = postJson(`${b.url}/user_message`, { user_token: 'patient-user', message: question(3) })
-  t.ok([await long, await waiting, await later].every((reply) => reply.status === 200))
+  const patientReplies = await sendInTurn(
+    [
+      [a, 1],
+      [a, 2],
+      [b, 3],
+    ],
+    'patient-user',
+  )
+  t.ok(
+    patientReplies.every((reply) => reply.status === 200),
+    'all answered',
+  )
   const patient = (await postJson(`${a.url}/history`, { user_token: 'patient-user' })).body
   t.same(
     patient.filter((entry: any) => entry.message_type === 'human').map((entry: any) => entry.content),
