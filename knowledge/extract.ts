@@ -229,14 +229,14 @@ function matcherFor(question: string): Matcher {
   // Each distinct word of the lines is compared with the question's words once
   // (lines share most of their words); a line's match per question word is the
   // best of its words'.
-  const queryStems = query.map(stem)
+  const queryWords = query.map(queryWord)
   const vocabulary = new Map<string, Float64Array>()
   const wordMatches = (other: string) => {
     let known = vocabulary.get(other)
     if (!known) {
       const otherStem = stem(other)
       known = new Float64Array(query.length)
-      query.forEach((word, q) => (known![q] = joined.get(word)!.has(other) ? 1 : wordSimilarity(word, queryStems[q], other, otherStem)))
+      query.forEach((word, q) => (known![q] = joined.get(word)!.has(other) ? 1 : wordSimilarity(queryWords[q], other, otherStem)))
       vocabulary.set(other, known)
     }
     return known
@@ -254,10 +254,10 @@ export function coverage(question: string, text: string): number {
   const query = [...new Set(contentWords(question.replace(CONTRACTION, '')))].slice(0, MAX_QUERY_WORDS)
   const named = [...new Set(contentWords(text))]
   if (!query.length || !named.length) return 0
-  const stems = query.map(stem)
+  const asked = query.map(queryWord)
   const total = named.reduce((sum, word) => {
     const wordStem = stem(word)
-    return sum + Math.max(...query.map((asked, q) => wordSimilarity(asked, stems[q], word, wordStem)))
+    return sum + Math.max(...asked.map((one) => wordSimilarity(one, word, wordStem)))
   }, 0)
   return total / named.length
 }
@@ -357,11 +357,24 @@ function continues(sentence: string): boolean {
 // letters 0.8 (multiplier ~ multiplyer); an abbreviation or part of a compound
 // 0.6 (max ~ maximum, devs ~ developers, rewards ~ blockrewards), either way
 // round (zuletzt ~ letztes, zuerst ~ erst).
-function wordSimilarity(word: string, wordStem: string, candidate: string, candidateStem: string): number {
+/** A question word with what every comparison of it needs, worked out once. */
+interface QueryWord {
+  word: string
+  stem: string
+  /** Its first five letters, when it has five. */
+  prefix: string | undefined
+  /** Without a plural "s" (a word of four letters or more). */
+  short: string
+}
+
+function queryWord(word: string): QueryWord {
+  return { word, stem: stem(word), prefix: word.length >= 5 ? word.slice(0, 5) : undefined, short: word.length >= 4 ? word.replace(/s$/, '') : word }
+}
+
+function wordSimilarity({ word, stem: wordStem, prefix, short }: QueryWord, candidate: string, candidateStem: string): number {
   if (candidate === word || candidateStem === wordStem) return 1
-  if (word.length >= 5 && candidate.length >= 5 && candidate.slice(0, 5) === word.slice(0, 5)) return 0.8
+  if (prefix !== undefined && candidate.startsWith(prefix)) return 0.8
   if (nearlySame(word, candidate)) return 0.8
-  const short = word.length >= 4 ? word.replace(/s$/, '') : word
   if (short.length >= 3 && candidate.length > short.length && candidate.startsWith(short)) return 0.6
   if (word.length >= 5 && candidate.length > word.length + 3 && candidate.endsWith(word)) return 0.6
   if (candidateStem.length >= 4 && word.length > candidateStem.length + 1 && word.endsWith(candidateStem)) return 0.6
