@@ -279,22 +279,47 @@ function collectCandidates(passages: Passage[]): Candidate[] {
   const seen = new Set<string>()
   const out: Candidate[] = []
   passages.forEach((passage, index) => {
-    const lines = withTableHeaders(joinAbbreviations(sentences(passage.content)))
     let position = 0
-    for (let line = 0; line < lines.length; line++) {
-      let { text: sentence, scored } = lines[line]
-      const following = lines[line + 1]
-      if (/:$/.test(sentence) && following && sentence.length + following.text.length < 300) {
-        sentence = `${sentence}\n${following.text}`
-        scored = `${scored}\n${following.scored}`
-        line++
-      }
-      const key = sentence.toLowerCase()
+    for (const { sentence, key, words } of passageLines(passage.content)) {
       if (seen.has(key)) continue
       seen.add(key)
-      out.push({ index: out.length, passage: index, position: position++, sentence, words: contentWords(scored), score: 0, matched: new Map() })
+      out.push({ index: out.length, passage: index, position: position++, sentence, words, score: 0, matched: new Map() })
     }
   })
+  return out
+}
+
+interface PassageLine {
+  sentence: string
+  /** The sentence in lower case: lines repeated by chunk overlap are told apart by it. */
+  key: string
+  /** Its content words; shared by every ranking of the passage, so never changed. */
+  words: string[]
+}
+
+// A passage's lines depend on its text alone, and one answer ranks the same
+// passages several times (and popular pages come back): the last few hundred
+// passages' lines are kept rather than split and tokenised again.
+const PASSAGE_LINES_KEPT = 500
+const linesByContent = new Map<string, PassageLine[]>()
+
+function passageLines(content: string): PassageLine[] {
+  const kept = linesByContent.get(content)
+  if (kept) return kept
+  const lines = withTableHeaders(joinAbbreviations(sentences(content)))
+  const out: PassageLine[] = []
+  for (let line = 0; line < lines.length; line++) {
+    let { text: sentence, scored } = lines[line]
+    const following = lines[line + 1]
+    if (/:$/.test(sentence) && following && sentence.length + following.text.length < 300) {
+      sentence = `${sentence}\n${following.text}`
+      scored = `${scored}\n${following.scored}`
+      line++
+    }
+    out.push({ sentence, key: sentence.toLowerCase(), words: contentWords(scored) })
+  }
+  if (linesByContent.size >= PASSAGE_LINES_KEPT) linesByContent.delete(linesByContent.keys().next().value!)
+  linesByContent.set(content, out)
   return out
 }
 
@@ -382,34 +407,25 @@ function wordSimilarity({ word, stem: wordStem, prefix, short }: QueryWord, cand
 }
 
 // Long words one edit apart, or two letters inserted (a German "ge", a typo).
+// With equal lengths one edit is one changed letter; with lengths one or two
+// apart, that many edits are only insertions: the shorter word read in order
+// inside the longer one. Either is one pass, no table.
 function nearlySame(a: string, b: string): boolean {
   if (Math.min(a.length, b.length) < 6 || Math.abs(a.length - b.length) > 2) return false
-  const limit = a.length === b.length ? 1 : Math.abs(a.length - b.length)
-  return editDistance(a, b, limit) <= limit
+  if (a.length === b.length) return differsInOneLetterAtMost(a, b)
+  return a.length < b.length ? readsInside(a, b) : readsInside(b, a)
 }
 
-/**
- * Levenshtein distance, or limit + 1 once it must exceed the limit. Only the
- * cells within `limit` of the diagonal can stay within it, so only they are
- * worked out: a few per letter instead of a whole row.
- */
-function editDistance(a: string, b: string, limit: number): number {
-  const over = limit + 1
-  if (Math.abs(a.length - b.length) > limit) return over
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => Math.min(j, over))
-  let current = new Array<number>(b.length + 1)
-  for (let i = 1; i <= a.length; i++) {
-    current.fill(over)
-    current[0] = Math.min(i, over)
-    let rowBest = current[0]
-    for (let j = Math.max(1, i - limit); j <= Math.min(b.length, i + limit); j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), over)
-      rowBest = Math.min(rowBest, current[j])
-    }
-    if (rowBest > limit) return over
-    ;[previous, current] = [current, previous]
-  }
-  return previous[b.length]
+function differsInOneLetterAtMost(a: string, b: string): boolean {
+  let differences = 0
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && ++differences > 1) return false
+  return true
+}
+
+function readsInside(short: string, long: string): boolean {
+  let at = 0
+  for (let i = 0; i < long.length && at < short.length; i++) if (long[i] === short[at]) at++
+  return at === short.length
 }
 
 // What the question asks for, each with a test of a line that has it: an
