@@ -251,7 +251,7 @@ function matcherFor(question: string): Matcher {
  * text's distinct content words some question word matches, each by how well.
  */
 export function coverage(question: string, text: string): number {
-  const query = [...new Set(contentWords(question.replace(CONTRACTION, '')))].slice(0, MAX_QUERY_WORDS)
+  const { query } = matcherFor(question)
   const named = [...new Set(contentWords(text))]
   if (!query.length || !named.length) return 0
   const asked = query.map(queryWord)

@@ -56,8 +56,8 @@ export interface IncomingMessage {
   transport: Transport
   /** The client's address, for per-IP limits. */
   ip?: string
-  /** The client's own id for this message, so a retry returns the stored answer. */
-  clientMessageId?: string
+  /** The client's own id for this message, so a retry returns the stored answer (null or absent: none). */
+  clientMessageId?: string | null
 }
 
 export interface TurnReply {
@@ -176,7 +176,7 @@ export function createChatService({
       if (!storing.expired()) throw error
       // The client is told to send it again, but the insert may still commit: then it is taken
       // back, so the resend is no duplicate (a resend with the same client_message_id is answered instead).
-      if (clientMessageId === undefined) {
+      if (clientMessageId == null) {
         void starting
           .then(
             ({ userId, humanId }) => repository.withdrawMessage(userId, humanId),

@@ -171,12 +171,13 @@ const TAIL_PUNCTUATION = new Set([' ', '\t', '\n', ',', '.', '!', '?'])
 // What may stand between a sum and a friendly word: not "!" or "?", which may be the sum's own (5!, 2+2?).
 const TAIL_SEPARATORS = new Set([' ', '\t', '\n', ','])
 
+function trimEnd(value: string, chars: Set<string>): string {
+  let end = value.length
+  while (end > 0 && chars.has(value[end - 1])) end--
+  return value.slice(0, end)
+}
+
 function withoutCourtesy(text: string): string {
-  const trimEnd = (value: string, chars: Set<string>) => {
-    let end = value.length
-    while (end > 0 && chars.has(value[end - 1])) end--
-    return value.slice(0, end)
-  }
   let rest = text
   for (let tokens = 0; tokens < 8; tokens++) {
     const kept = trimEnd(rest, TAIL_PUNCTUATION)

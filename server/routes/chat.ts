@@ -45,7 +45,7 @@ export const chatRoutes: FastifyPluginAsync<AppServices> = async (app, { chat, c
     },
     handler: async (request, reply) => {
       const { user_token, message, application, client_message_id } = request.body
-      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.clientIp, clientMessageId: client_message_id ?? undefined }
+      const incoming = { userToken: user_token, message, application: application ?? null, ip: request.clientIp, clientMessageId: client_message_id }
       if (acceptsEventStream(request.headers.accept)) {
         return streamUserMessage(chat, { ...incoming, transport: 'sse' }, reply, request.log, config.sseKeepAliveMs)
       }

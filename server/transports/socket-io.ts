@@ -62,7 +62,7 @@ export function attachSocketIo(app: FastifyInstance, { config, chat, socketLimit
         application: application ?? null,
         transport: 'socket.io' as const,
         ip,
-        clientMessageId: client_message_id ?? undefined,
+        clientMessageId: client_message_id,
       }
       chat.handleMessage(incoming, emit).then(
         (reply) => ack?.({ response: reply.answer, message_id: reply.messageId }),

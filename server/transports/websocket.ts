@@ -69,7 +69,7 @@ export const websocketRoute: FastifyPluginAsync<TransportServices> = async (app,
         application: application ?? null,
         transport: 'websocket' as const,
         ip,
-        clientMessageId: client_message_id ?? undefined,
+        clientMessageId: client_message_id,
       }
       chat.handleMessage(incoming, send).catch((error: unknown) => {
         send({ type: 'error', ...socketError(error, app.log, 'websocket') })
